@@ -1,0 +1,173 @@
+"""The numeric core, checked against numpy on the same numbers."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from viann_sklearn._welford import RunningMoments, normalize_scores, viann_scores
+
+
+def _accumulate(snapshots):
+    moments = RunningMoments()
+    for snapshot in snapshots:
+        moments.update(torch.as_tensor(snapshot))
+    return moments
+
+
+@pytest.mark.parametrize("shape", [(7,), (5, 3), (4, 2, 3, 3)])
+def test_variance_matches_numpy(shape):
+    rng = np.random.default_rng(0)
+    snapshots = rng.normal(size=(25, *shape))
+    moments = _accumulate(snapshots)
+    assert moments.count == 25
+    np.testing.assert_allclose(moments.mean.numpy(), snapshots.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(moments.variance().numpy(), np.var(snapshots, axis=0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(moments.variance(ddof=0).numpy(), np.var(snapshots, axis=0), rtol=1e-12)
+
+
+def test_float32_snapshots_accumulate_in_float64():
+    rng = np.random.default_rng(1)
+    snapshots = rng.normal(size=(50, 6, 4)).astype(np.float32)
+    moments = _accumulate(snapshots)
+    assert moments.variance().dtype == torch.float64
+    # The reference sees exactly the float32 values, widened without rounding.
+    expected = np.var(snapshots.astype(np.float64), axis=0, ddof=1)
+    np.testing.assert_allclose(moments.variance().numpy(), expected, rtol=1e-12)
+
+
+def test_long_run_with_large_offset_stays_accurate():
+    # Weights that drift by 1e-3 around 1e4 over 20 000 updates: the textbook
+    # sum-of-squares formula would lose about 14 of 16 digits here.
+    rng = np.random.default_rng(2)
+    snapshots = (1e4 + 1e-3 * rng.normal(size=(20_000, 3))).astype(np.float32)
+    moments = _accumulate(snapshots)
+    expected = np.var(snapshots.astype(np.float64), axis=0, ddof=1)
+    np.testing.assert_allclose(moments.variance().numpy(), expected, rtol=1e-6)
+
+
+def test_update_copies_the_sample():
+    weight = torch.ones(3)
+    moments = RunningMoments()
+    moments.update(weight)
+    weight.add_(1.0)  # an optimizer step, in place
+    moments.update(weight)
+    np.testing.assert_allclose(moments.variance().numpy(), [0.5, 0.5, 0.5])
+
+
+def test_variance_needs_two_samples():
+    moments = RunningMoments()
+    with pytest.raises(ValueError, match="needs more than 1 sample"):
+        moments.variance()
+    moments.update(torch.zeros(2))
+    with pytest.raises(ValueError, match="got 1"):
+        moments.variance()
+
+
+def test_shape_change_is_rejected():
+    moments = RunningMoments().update(torch.zeros(2, 3))
+    with pytest.raises(ValueError, match=r"shape \(2, 3\), got \(3, 2\)"):
+        moments.update(torch.zeros(3, 2))
+
+
+def test_accepts_numpy_and_moves_device():
+    moments = RunningMoments(device="cpu").update(np.arange(3.0)).update(np.arange(3.0) * 2)
+    assert moments.to("cpu").mean.device.type == "cpu"
+    np.testing.assert_allclose(moments.variance().numpy(), np.var([np.arange(3.0), np.arange(3.0) * 2], axis=0, ddof=1))
+
+
+def test_linear_scores_sum_over_output_units():
+    rng = np.random.default_rng(3)
+    variance = rng.random((4, 6))  # nn.Linear(6, 4).weight is (out=4, in=6)
+    weight = rng.normal(size=(4, 6))
+    scores = viann_scores(torch.as_tensor(variance), torch.as_tensor(weight)).numpy()
+    assert scores.shape == (6,)
+    np.testing.assert_allclose(scores, np.sum(variance * np.abs(weight), axis=0))
+
+
+def test_feature_axis_zero_for_embedding_rows():
+    rng = np.random.default_rng(4)
+    variance, weight = rng.random((10, 3)), rng.normal(size=(10, 3))
+    scores = viann_scores(variance, weight, feature_axis=0).numpy()
+    np.testing.assert_allclose(scores, np.sum(variance * np.abs(weight), axis=1))
+
+
+def test_conv_scores_sum_over_kernel_and_output_channels():
+    rng = np.random.default_rng(5)
+    variance, weight = rng.random((8, 3, 2, 2)), rng.normal(size=(8, 3, 2, 2))
+    scores = viann_scores(variance, weight, feature_axis=1).numpy()
+    np.testing.assert_allclose(scores, np.sum(variance * np.abs(weight), axis=(0, 2, 3)))
+
+
+def test_grouped_conv_maps_each_block_to_its_input_channels():
+    # Conv2d(in=6, out=4, groups=2): weight (4, 3, k, k); output channels 0-1
+    # read input channels 0-2, output channels 2-3 read input channels 3-5.
+    rng = np.random.default_rng(6)
+    variance, weight = rng.random((4, 3, 2, 2)), rng.normal(size=(4, 3, 2, 2))
+    contribution = variance * np.abs(weight)
+    expected = np.concatenate(
+        [contribution[0:2].sum(axis=(0, 2, 3)), contribution[2:4].sum(axis=(0, 2, 3))]
+    )
+    np.testing.assert_allclose(viann_scores(variance, weight, groups=2).numpy(), expected)
+
+
+def test_scores_reject_bad_arguments():
+    with pytest.raises(ValueError, match="same shape"):
+        viann_scores(np.ones((2, 3)), np.ones((3, 2)))
+    with pytest.raises(ValueError, match="out of range"):
+        viann_scores(np.ones((2, 3)), np.ones((2, 3)), feature_axis=2)
+    with pytest.raises(ValueError, match="cannot be split"):
+        viann_scores(np.ones((3, 2)), np.ones((3, 2)), groups=2)
+
+
+def test_normalize_sums_to_one():
+    importances = normalize_scores(torch.tensor([1.0, 3.0, 0.0, 4.0]))
+    np.testing.assert_allclose(importances.numpy(), [0.125, 0.375, 0.0, 0.5])
+
+
+def test_normalize_all_zero_is_uniform_with_warning():
+    with pytest.warns(UserWarning, match="never changed"):
+        importances = normalize_scores(torch.zeros(4))
+    np.testing.assert_allclose(importances.numpy(), [0.25] * 4)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_normalize_rejects_non_finite_scores(bad):
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        normalize_scores(torch.tensor([1.0, bad]))
+
+
+def test_normalize_rejects_negative_and_empty_scores():
+    with pytest.raises(ValueError, match="non-negative"):
+        normalize_scores(torch.tensor([1.0, -1.0]))
+    with pytest.raises(ValueError, match="non-empty 1-d"):
+        normalize_scores(torch.zeros(0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    snapshots=st.integers(2, 40).flatmap(
+        lambda n: arrays(
+            dtype=st.sampled_from([np.float32, np.float64]),
+            shape=st.tuples(st.just(n), st.integers(1, 5), st.integers(1, 4)),
+            elements=st.floats(-1e3, 1e3, allow_nan=False, width=32),
+        )
+    ),
+    offset=st.sampled_from([0.0, 1.0, 1e3]),
+)
+def test_property_variance_and_scores_match_numpy(snapshots, offset):
+    snapshots = snapshots + np.asarray(offset, dtype=snapshots.dtype)
+    moments = _accumulate(snapshots)
+    reference = np.var(snapshots.astype(np.float64), axis=0, ddof=1)
+    variance = moments.variance().numpy()
+    scale = max(1.0, float(np.abs(snapshots).max())) ** 2
+    np.testing.assert_allclose(variance, reference, rtol=1e-9, atol=1e-12 * scale)
+    assert np.all(variance >= 0)
+
+    final = snapshots[-1].astype(np.float64)
+    scores = viann_scores(moments.variance(), final).numpy()
+    np.testing.assert_allclose(scores, np.sum(reference * np.abs(final), axis=0), rtol=1e-9, atol=1e-12 * scale**1.5)
+    if scores.sum() > 0:
+        np.testing.assert_allclose(normalize_scores(scores).numpy().sum(), 1.0)

@@ -1,0 +1,7 @@
+"""viann-sklearn: feature importances for neural networks, the scikit-learn way."""
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("viann-sklearn")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"

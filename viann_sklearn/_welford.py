@@ -1,0 +1,241 @@
+"""The numeric core of VIANN: running weight variance and the importance score.
+
+Everything here works on plain tensors (torch, or anything ``torch.as_tensor``
+accepts, such as numpy arrays). Nothing here knows about skorch, Keras or
+scikit-learn, so every adapter shares one implementation of the method and the
+tests compare it with numpy on the same numbers.
+"""
+
+import warnings
+
+import torch
+
+__all__ = ["RunningMoments", "viann_scores", "normalize_scores"]
+
+
+class RunningMoments:
+    """Running mean and variance of equally shaped tensors (Welford's algorithm).
+
+    Each call to :meth:`update` adds one sample, i.e. one snapshot of a
+    weight tensor. The statistics are accumulated elementwise in float64 on
+    the device of the first sample (or ``device``), so updates during training
+    never copy weights to the host.
+
+    Welford's update is used rather than accumulating sums of squares because
+    weights drift far less than their magnitude: ``E[x^2] - E[x]^2`` would
+    cancel almost every significant digit, while Welford's deltas keep them.
+
+    Parameters
+    ----------
+    device : torch.device or str, default=None
+        Where to accumulate. ``None`` uses the device of the first sample.
+        Useful for backends without float64 support (Apple MPS), where the
+        accumulation has to live on the CPU.
+
+    Attributes
+    ----------
+    count : int
+        Number of samples seen.
+    mean : torch.Tensor or None
+        Elementwise running mean (float64), ``None`` before the first sample.
+    m2 : torch.Tensor or None
+        Elementwise sum of squared deviations from the mean (float64).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from viann_sklearn._welford import RunningMoments
+    >>> moments = RunningMoments()
+    >>> for value in (1.0, 2.0, 4.0):
+    ...     _ = moments.update(torch.tensor([value, 10 * value]))
+    >>> moments.variance()
+    tensor([  2.3333, 233.3333], dtype=torch.float64)
+    """
+
+    def __init__(self, device=None):
+        self.device = device
+        self.count = 0
+        self.mean = None
+        self.m2 = None
+
+    def update(self, sample):
+        """Add one sample.
+
+        Parameters
+        ----------
+        sample : torch.Tensor or array-like
+            A tensor of the same shape as every earlier sample. It is copied,
+            so later in-place changes to it (an optimizer step) do not leak in.
+
+        Returns
+        -------
+        self : RunningMoments
+        """
+        # A float64 copy on the accumulation device: later in-place changes to
+        # the caller's tensor must not alter what was recorded.
+        value = torch.as_tensor(sample).detach()
+        value = value.to(device=self.device or value.device, dtype=torch.float64, copy=True)
+        if self.count == 0:
+            self.mean = value
+            self.m2 = torch.zeros_like(value)
+            self.count = 1
+            return self
+        if value.shape != self.mean.shape:
+            raise ValueError(
+                f"RunningMoments expects samples of shape {tuple(self.mean.shape)}, "
+                f"got {tuple(value.shape)}."
+            )
+        self.count += 1
+        delta = value - self.mean
+        self.mean.add_(delta, alpha=1.0 / self.count)
+        # value is our own copy, so it can become (value - new mean) in place.
+        self.m2.addcmul_(delta, value.sub_(self.mean))
+        return self
+
+    def variance(self, ddof=1):
+        """Elementwise variance of the samples seen so far.
+
+        Parameters
+        ----------
+        ddof : int, default=1
+            Delta degrees of freedom, as in :func:`numpy.var`. The default
+            gives the unbiased sample variance, ``numpy.var(ddof=1)``.
+
+        Returns
+        -------
+        variance : torch.Tensor
+            Float64 tensor with the shape of one sample.
+
+        Raises
+        ------
+        ValueError
+            If ``count <= ddof``: the variance is undefined, and returning NaN
+            would poison every importance computed from it.
+        """
+        if self.count <= ddof:
+            raise ValueError(
+                f"The variance with ddof={ddof} needs more than {ddof} sample(s); "
+                f"got {self.count}."
+            )
+        return self.m2 / (self.count - ddof)
+
+    def to(self, device):
+        """Move the accumulated statistics to ``device`` and return self."""
+        self.device = device
+        if self.mean is not None:
+            self.mean = self.mean.to(device)
+            self.m2 = self.m2.to(device)
+        return self
+
+
+def viann_scores(variance, final_weight, feature_axis=1, groups=1):
+    """VIANN score of every input feature: ``sum_j var(w_ij) * |w_ij|``.
+
+    Parameters
+    ----------
+    variance : torch.Tensor or array-like
+        Elementwise variance of the weights over training.
+    final_weight : torch.Tensor or array-like
+        The weights at the end of training, same shape as ``variance``.
+    feature_axis : int, default=1
+        The axis of the weight tensor that indexes input features. torch's
+        ``nn.Linear.weight`` is ``(out_features, in_features)``: axis 1.
+        All other axes (output units, kernel positions) are summed over.
+    groups : int, default=1
+        For grouped convolutions: axis 0 (output channels) is split into
+        ``groups`` blocks and axis 1 holds ``in_channels // groups`` entries,
+        so input channel ``g * (in_channels // groups) + k`` owns entry ``k``
+        of block ``g``. Requires ``feature_axis=1``.
+
+    Returns
+    -------
+    scores : torch.Tensor
+        Float64 tensor of shape ``(n_features,)``, one raw score per input
+        feature, on the device of ``variance``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from viann_sklearn._welford import viann_scores
+    >>> variance = torch.tensor([[1.0, 0.0, 2.0], [1.0, 0.0, 0.0]])
+    >>> weight = torch.tensor([[1.0, 5.0, -1.0], [-3.0, 5.0, 7.0]])
+    >>> viann_scores(variance, weight)
+    tensor([4., 0., 2.], dtype=torch.float64)
+    """
+    variance = torch.as_tensor(variance).to(torch.float64)
+    weight = torch.as_tensor(final_weight).to(device=variance.device, dtype=torch.float64)
+    if variance.shape != weight.shape:
+        raise ValueError(
+            f"variance and final_weight must have the same shape; got "
+            f"{tuple(variance.shape)} and {tuple(weight.shape)}."
+        )
+    if variance.ndim == 0:
+        raise ValueError("viann_scores needs a weight tensor with at least one axis.")
+    if not -variance.ndim <= feature_axis < variance.ndim:
+        raise ValueError(
+            f"feature_axis={feature_axis} is out of range for a weight with "
+            f"{variance.ndim} axes."
+        )
+    contribution = variance * weight.abs()
+    if groups == 1:
+        by_feature = contribution.movedim(feature_axis, 0)
+        return by_feature.reshape(by_feature.shape[0], -1).sum(dim=1)
+    if feature_axis % variance.ndim != 1 or variance.ndim < 2:
+        raise ValueError("groups > 1 needs feature_axis=1 and the grouped axis 0.")
+    n_out, n_in_per_group = contribution.shape[:2]
+    if n_out % groups:
+        raise ValueError(f"axis 0 of length {n_out} cannot be split into {groups} groups.")
+    blocks = contribution.reshape(groups, n_out // groups, n_in_per_group, -1)
+    return blocks.sum(dim=(1, 3)).reshape(groups * n_in_per_group)
+
+
+def normalize_scores(scores):
+    """Turn raw VIANN scores into importances that are >= 0 and sum to 1.
+
+    This is scikit-learn's convention for ``feature_importances_``.
+
+    Parameters
+    ----------
+    scores : torch.Tensor or array-like of shape (n_features,)
+        Raw scores, finite and non-negative.
+
+    Returns
+    -------
+    importances : torch.Tensor
+        Float64 tensor of shape ``(n_features,)`` summing to 1. When every
+        score is zero (the tracked weights never changed) the importances are
+        uniform and a ``UserWarning`` says so.
+
+    Raises
+    ------
+    ValueError
+        If a score is NaN, infinite or negative: a sign that training diverged,
+        which must surface rather than become a silent NaN importance.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from viann_sklearn._welford import normalize_scores
+    >>> normalize_scores(torch.tensor([1.0, 3.0]))
+    tensor([0.2500, 0.7500], dtype=torch.float64)
+    """
+    scores = torch.as_tensor(scores).to(torch.float64)
+    if scores.ndim != 1 or scores.numel() == 0:
+        raise ValueError(f"scores must be a non-empty 1-d tensor; got shape {tuple(scores.shape)}.")
+    if not bool(torch.isfinite(scores).all()):
+        raise ValueError(
+            "VIANN scores contain NaN or infinity: the tracked weights diverged "
+            "during training. Lower the learning rate or scale the inputs."
+        )
+    if bool((scores < 0).any()):
+        raise ValueError("VIANN scores must be non-negative.")
+    total = scores.sum()
+    if total == 0:
+        warnings.warn(
+            "All VIANN scores are zero: the tracked weights never changed during "
+            "training, so no feature can be ranked. Returning uniform importances.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return torch.full_like(scores, 1.0 / scores.numel())
+    return scores / total
