@@ -219,6 +219,19 @@ def normalize_scores(scores):
     >>> normalize_scores(torch.tensor([1.0, 3.0]))
     tensor([0.2500, 0.7500], dtype=torch.float64)
     """
+    importances, all_zero = _normalize(scores)
+    if all_zero:
+        warnings.warn(
+            "All VIANN scores are zero: the tracked weights never changed during "
+            "training, so no feature can be ranked. Returning uniform importances.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return importances
+
+
+def _normalize(scores):
+    """:func:`normalize_scores` without the warning: (importances, all_zero)."""
     scores = torch.as_tensor(scores).to(torch.float64)
     if scores.ndim != 1 or scores.numel() == 0:
         raise ValueError(f"scores must be a non-empty 1-d tensor; got shape {tuple(scores.shape)}.")
@@ -231,11 +244,5 @@ def normalize_scores(scores):
         raise ValueError("VIANN scores must be non-negative.")
     total = scores.sum()
     if total == 0:
-        warnings.warn(
-            "All VIANN scores are zero: the tracked weights never changed during "
-            "training, so no feature can be ranked. Returning uniform importances.",
-            UserWarning,
-            stacklevel=2,
-        )
-        return torch.full_like(scores, 1.0 / scores.numel())
-    return scores / total
+        return torch.full_like(scores, 1.0 / scores.numel()), True
+    return scores / total, False

@@ -1,0 +1,210 @@
+"""The one implementation of VIANN tracking that every adapter drives.
+
+:class:`InputWeightVariance` knows torch modules but no training framework:
+the skorch callback and the plain-PyTorch tracker call its four methods at the
+right moments of their training loops.
+"""
+
+import warnings
+
+import numpy as np
+import torch
+
+from ._layers import ForwardOrderProbe, first_input_weight, input_weight_by_name, unwrap_model
+from ._welford import RunningMoments, _normalize, viann_scores
+
+__all__ = ["InputWeightVariance", "TRACKING_MODES"]
+
+TRACKING_MODES = ("epoch", "batch")
+
+
+def check_tracking_options(on, param_name, feature_axis, owner):
+    """Validate the options every adapter shares; errors name the parameter."""
+    if on not in TRACKING_MODES:
+        raise ValueError(f"{owner}: on must be 'epoch' or 'batch'; got {on!r}.")
+    if param_name is not None and not isinstance(param_name, str):
+        raise ValueError(f"{owner}: param_name must be a str or None; got {param_name!r}.")
+    if feature_axis is not None and (isinstance(feature_axis, bool) or not isinstance(feature_axis, int)):
+        raise ValueError(f"{owner}: feature_axis must be an int or None; got {feature_axis!r}.")
+
+
+class InputWeightVariance:
+    """Running variance of a model's input weights and the VIANN importances.
+
+    Drive it from a training loop:
+
+    - :meth:`begin` before training (again when training continues);
+    - :meth:`after_step` after every optimizer step;
+    - :meth:`after_epoch` after every epoch;
+    - :meth:`end` after training; it returns the results.
+
+    The weights training starts from count as the first sample: the move
+    from the initial weights to the first update is part of how much a
+    weight changed. (The original VIANN code dropped it.)
+
+    Parameters
+    ----------
+    on : {"epoch", "batch"}, default="epoch"
+        Take a sample after every epoch (the paper) or after every step.
+    param_name : str, default=None
+        Qualified name of the parameter to track. ``None`` tracks the first
+        connection weight that the forward pass runs.
+    feature_axis : int, default=None
+        Axis of the tracked weight that indexes input features. ``None``
+        infers it from the layer type.
+    """
+
+    def __init__(self, on="epoch", param_name=None, feature_axis=None):
+        check_tracking_options(on, param_name, feature_axis, type(self).__name__)
+        self.on = on
+        self.param_name = param_name
+        self.feature_axis = feature_axis
+        self.moments = RunningMoments()
+        self.history = []  # importances after each epoch, as float64 arrays
+        self.epochs = 0
+        self._input_weight = None  # only held while training: never pickled with a model
+        self._model = None
+        self._probe = None
+        self._stepped_since_sample = False
+
+    @property
+    def tracked(self):
+        """The :class:`InputWeight` being tracked, or None outside training."""
+        return self._input_weight
+
+    def begin(self, model):
+        """Start (or continue) tracking ``model`` before a training run."""
+        model = unwrap_model(model)
+        self._stepped_since_sample = False
+        if self.param_name is not None:
+            self._track(input_weight_by_name(model, self.param_name, self.feature_axis))
+        else:
+            self._probe = ForwardOrderProbe(model, self._track, self.feature_axis)
+        self._model = model
+
+    def _track(self, input_weight):
+        parameter = input_weight.parameter
+        if self.moments.count and tuple(self.moments.mean.shape) != tuple(parameter.shape):
+            raise ValueError(
+                f"The tracked weight {input_weight.name!r} changed shape from "
+                f"{tuple(self.moments.mean.shape)} to {tuple(parameter.shape)}; "
+                "start a fresh fit instead of continuing this one."
+            )
+        self._input_weight = input_weight
+        self.param_name = input_weight.name
+        # Apple MPS has no float64: accumulate on the CPU there.
+        self.moments.to("cpu" if parameter.device.type == "mps" else parameter.device)
+        if self.moments.count == 0:
+            self.moments.update(parameter)  # the weights training starts from
+
+    def after_step(self):
+        """Record that the weights changed; in batch mode, take a sample."""
+        self._stepped_since_sample = True
+        if self.on == "batch" and self._input_weight is not None:
+            self._sample()
+
+    def after_epoch(self):
+        """Take the epoch's sample (epoch mode) and log the importances so far."""
+        self.epochs += 1
+        if self._input_weight is None:
+            self._fall_back_to_registration_order()
+        if self.on == "epoch" or self._stepped_since_sample:
+            self._sample()
+        self._check_finite()
+        if self.moments.count >= 2:
+            self.history.append(self._compute()[2].cpu().numpy())
+
+    def end(self):
+        """Finish a training run and return its results.
+
+        Returns
+        -------
+        results : dict or None
+            ``variances``, ``scores`` and ``feature_importances`` as float64
+            numpy arrays, computed from the weights the model ends with.
+            ``None`` (with a warning) when no weight update happened at all.
+        """
+        if self._probe is not None:
+            self._probe.remove()
+            self._probe = None
+        if self._input_weight is None and self._stepped_since_sample:
+            self._fall_back_to_registration_order()
+        if self.moments.count < 2 and self._stepped_since_sample:
+            # Training stopped inside the first epoch: the weights it reached
+            # are the only other sample there is.
+            self._sample()
+        results = None
+        if self.moments.count < 2:
+            warnings.warn(
+                "VIANN has no importances: training stopped before the first weight "
+                "update, so there is no change of weights to measure.",
+                UserWarning,
+                stacklevel=2,
+            )
+        else:
+            self._check_finite()
+            variances, scores, importances, all_zero = self._compute()
+            if all_zero:
+                warnings.warn(
+                    f"All VIANN scores are zero: the tracked weight {self.param_name!r} "
+                    "never changed during training. Importances are uniform.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            results = {
+                "variances": variances.cpu().numpy(),
+                "scores": scores.cpu().numpy(),
+                "feature_importances": importances.cpu().numpy(),
+            }
+        self._input_weight = None
+        self._model = None
+        return results
+
+    def _sample(self):
+        self.moments.update(self._input_weight.parameter)
+        self._stepped_since_sample = False
+
+    def _compute(self):
+        """Variances, scores, importances and whether all scores are zero."""
+        variances = self.moments.variance()
+        tracked = self._input_weight
+        scores = viann_scores(variances, tracked.parameter.detach(), tracked.feature_axis, tracked.groups)
+        importances, all_zero = _normalize(scores)
+        return variances, scores, importances, all_zero
+
+    def _fall_back_to_registration_order(self):
+        # The probe never fired (no forward pass, or a compiled model that
+        # bypasses hooks): use the first weight in registration order and
+        # start from the weights as they are now.
+        if self._probe is not None:
+            self._probe.remove()
+            self._probe = None
+        input_weight = first_input_weight(self._model, self.feature_axis)
+        if input_weight is None:
+            raise ValueError(
+                f"{type(self._model).__name__} has no trainable weight to track; "
+                "pass param_name to choose a parameter."
+            )
+        warnings.warn(
+            f"VIANN could not observe a forward pass and tracks {input_weight.name!r}, "
+            "the first weight in registration order, from the current epoch on. "
+            "Pass param_name to choose the input layer explicitly.",
+            UserWarning,
+            stacklevel=3,
+        )
+        self._track(input_weight)
+
+    def _check_finite(self):
+        # One device sync per epoch: NaN from any batch propagates into m2.
+        if self.moments.count and not bool(torch.isfinite(self.moments.m2).all()):
+            raise ValueError(
+                f"Training diverged: the tracked weight {self.param_name!r} became NaN "
+                f"or infinite by epoch {self.epochs}. Lower the learning rate or scale "
+                "the inputs."
+            )
+
+    def importances_history(self):
+        """Importances after each epoch, shape (n_epochs, n_features)."""
+        if not self.history:
+            return np.empty((0, 0))
+        return np.vstack(self.history)
