@@ -1,11 +1,19 @@
-"""viann-sklearn: feature importances for neural networks, the scikit-learn way."""
+"""viann-sklearn: feature importances for neural networks, the scikit-learn way.
+
+VIANN (de Sá, *Variance-based Feature Importance in Neural Networks*, 2019)
+ranks the inputs of a neural network by how much the weights leaving them
+change during training. This package provides it as scikit-learn estimators
+(:class:`VIANNClassifier`, :class:`VIANNRegressor`) and as a skorch callback
+(:class:`VarianceImportance`) for your own nets.
+"""
 from importlib.metadata import PackageNotFoundError, version
 
 from ._callbacks import VarianceImportance
+from ._estimators import VIANNClassifier, VIANNRegressor
 
 try:
     __version__ = version("viann-sklearn")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["VarianceImportance", "__version__"]
+__all__ = ["VIANNClassifier", "VIANNRegressor", "VarianceImportance", "__version__"]

@@ -1,0 +1,702 @@
+"""VIANNClassifier and VIANNRegressor: MLPs with feature_importances_."""
+
+import warnings
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNet
+from torch import nn
+
+from ._callbacks import VarianceImportance
+from ._mlp import HalfSquaredError, MultiLayerPerceptron
+from ._tracker import TRACKING_MODES
+from ._training import ConvergenceMonitor
+
+__all__ = ["VIANNClassifier", "VIANNRegressor"]
+
+# Rows per forward pass at predict time: large enough to amortise Python
+# overhead, small enough that hidden activations stay far below memory limits.
+_PREDICT_CHUNK_ROWS = 8192
+
+
+@contextmanager
+def _seeded_torch(seed, device):
+    """Seed torch for one fit and give the caller back its own RNG state."""
+    device = torch.device(device)
+    forked = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=forked):
+        torch.manual_seed(seed)
+        yield
+
+
+class _BaseVIANN(BaseEstimator):
+    """What the classifier and the regressor share: parameters, training, prediction."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "importance_on": [StrOptions(set(TRACKING_MODES))],
+        "device": [str, torch.device],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate_init=0.001,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        importance_on="epoch",
+        device="cpu",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.importance_on = importance_on
+        self.device = device
+
+    # ----------------------------------------------------------------- fitting
+    def _fit(self, X, y, *, incremental, classes=None):
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        continuing = hasattr(self, "net_") and (incremental or self.warm_start)
+        X, y = validate_data(
+            self, X, y, reset=not continuing, dtype=(np.float64, np.float32),
+            multi_output=not is_classifier_like(self), y_numeric=not is_classifier_like(self),
+        )
+        hidden_layer_sizes = self._checked_hidden_layer_sizes()
+        device = self._checked_device()
+        targets = self._encode_targets(y, continuing=continuing, incremental=incremental, classes=classes)
+
+        if not continuing or not incremental:
+            # A fit draws from a fresh RandomState (identical fits for an int
+            # random_state); partial_fit continues the stream, like MLPClassifier.
+            self._random_state = check_random_state(self.random_state)
+        seed = int(self._random_state.randint(np.iinfo(np.int32).max))
+        if not continuing:
+            self._compute_dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+
+        X_train, y_train, validation = X, targets, None
+        if self.early_stopping:
+            X_train, y_train, validation = self._split_validation(X, targets, seed)
+        n_samples = X_train.shape[0]
+        batch_size = self._checked_batch_size(n_samples)
+        X_train = self._to_tensor(X_train)
+        y_train = torch.as_tensor(y_train, dtype=torch.int64 if is_classifier_like(self) else self._compute_dtype)
+
+        with _seeded_torch(seed, device):
+            if continuing:
+                net = self.net_
+                self._configure_net(net, batch_size, new_optimizer=not incremental)
+            else:
+                net = self._new_net(X.shape[1], hidden_layer_sizes, batch_size, device)
+            importance = dict(net.callbacks_)["variance_importance"]
+            importance.on = importance.tracker_.on = self.importance_on
+            monitor = dict(net.callbacks_)["convergence"]
+            epochs = 1 if incremental else self.max_iter
+            monitor.prepare(
+                epochs=epochs, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+                may_stop=not incremental,
+                validation_score=None if validation is None else self._validation_scorer(net, *validation),
+            )
+            net.partial_fit(X_train, y_train, epochs=epochs)
+
+        self.net_ = net
+        self._record_training(monitor, n_samples, incremental, continuing)
+        return self
+
+    def _new_net(self, n_features, hidden_layer_sizes, batch_size, device):
+        module = MultiLayerPerceptron(n_features, hidden_layer_sizes, self._n_network_outputs(), self.activation)
+        net = NeuralNet(
+            module.to(self._compute_dtype),
+            criterion=nn.CrossEntropyLoss if is_classifier_like(self) else HalfSquaredError,
+            train_split=None,
+            device=device,
+            callbacks=[
+                # VIANN before the monitor: it must see the epoch on which the
+                # monitor stops training (see ConvergenceMonitor).
+                ("variance_importance", VarianceImportance(param_name=module.input_weight_name)),
+                ("convergence", ConvergenceMonitor()),
+            ],
+            **self._loop_settings(batch_size),
+            **self._optimizer_settings(batch_size),
+        )
+        return net.initialize()
+
+    def _configure_net(self, net, batch_size, new_optimizer):
+        # skorch's set_params rejects some of these on an initialized net, and
+        # would reset the callbacks (and the VIANN variance) on others.
+        for name, value in self._loop_settings(batch_size).items():
+            setattr(net, name, value)
+        if new_optimizer:  # a warm-start fit uses the current settings, as MLPClassifier does
+            for name in [name for name in vars(net) if name.startswith("optimizer__")]:
+                delattr(net, name)
+            for name, value in self._optimizer_settings(batch_size).items():
+                setattr(net, name, value)
+            net.initialize_optimizer()
+
+    def _loop_settings(self, batch_size):
+        return dict(batch_size=batch_size, iterator_train__shuffle=self.shuffle, verbose=int(self.verbose))
+
+    def _optimizer_settings(self, batch_size):
+        # alpha is MLPClassifier's L2 penalty, alpha / (2 * batch) * ||W||^2 on
+        # weights only; its gradient is weight decay of alpha / batch, and
+        # Adam's weight_decay is the same coupled L2 gradient (not AdamW).
+        common = dict(
+            lr=self.learning_rate_init,
+            optimizer__weight_decay=self.alpha / batch_size,
+            optimizer__param_groups=[("*bias", {"weight_decay": 0.0})],
+        )
+        if self.solver == "adam":
+            return dict(common, optimizer=torch.optim.Adam,
+                        optimizer__betas=(self.beta_1, self.beta_2), optimizer__eps=self.epsilon)
+        return dict(common, optimizer=torch.optim.SGD, optimizer__momentum=self.momentum,
+                    optimizer__nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
+
+    def _split_validation(self, X, targets, seed):
+        stratify = targets if is_classifier_like(self) else None
+        X_train, X_val, y_train, y_val = train_test_split(
+            X, targets, random_state=seed, test_size=self.validation_fraction, stratify=stratify
+        )
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or the "
+                "size of your dataset."
+            )
+        return X_train, y_train, (X_val, y_val)
+
+    def _validation_scorer(self, net, X_val, y_val):
+        X_val = self._to_tensor(X_val)
+
+        def validation_score():
+            return self._score_outputs(self._forward(net.module_, X_val), y_val)
+
+        return validation_score
+
+    def _record_training(self, monitor, n_samples, incremental, continuing):
+        self.loss_curve_ = list(monitor.loss_curve_)
+        self.loss_ = self.loss_curve_[-1]
+        self.n_iter_ = len(self.loss_curve_)
+        samples_seen = monitor.epochs_run_ * n_samples
+        self.t_ = self.t_ + samples_seen if continuing else samples_seen
+        if self.early_stopping:
+            self.best_loss_ = None
+            self.validation_scores_ = list(monitor.validation_scores_)
+            self.best_validation_score_ = monitor.best_validation_score_
+        else:
+            self.best_loss_ = monitor.best_loss_
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+        if incremental or monitor.converged_:
+            return
+        if monitor.epochs_run_ < self.max_iter:
+            warnings.warn(
+                f"Training was interrupted after {monitor.epochs_run_} of {self.max_iter} "
+                "epochs; the model and its importances are those of the epochs that ran.",
+                UserWarning,
+                stacklevel=3,
+            )
+        else:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+                "the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    # ------------------------------------------------------------- validation
+    def _checked_hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if np.ndim(sizes) == 0 else list(sizes)
+        if not all(isinstance(size, Integral) and not isinstance(size, bool) and size > 0 for size in sizes):
+            raise ValueError(f"hidden_layer_sizes must contain positive integers; got {self.hidden_layer_sizes!r}.")
+        return [int(size) for size in sizes]
+
+    def _checked_device(self):
+        try:
+            device = torch.device(self.device)
+        except (RuntimeError, ValueError) as error:
+            raise ValueError(f"device={self.device!r} is not a torch device: {error}") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device={self.device!r} but CUDA is not available on this machine.")
+        return device
+
+    def _checked_batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"batch_size={self.batch_size} is larger than the {n_samples} training samples; "
+                "it is clipped to the number of samples.",
+                UserWarning,
+                stacklevel=4,
+            )
+        return int(min(self.batch_size, n_samples))
+
+    # -------------------------------------------------------------- inference
+    def _to_tensor(self, X):
+        # One array in the compute dtype that torch may share without copying;
+        # read-only inputs (memmaps) are copied because torch wants writable memory.
+        return torch.from_numpy(np.require(X, dtype=self._compute_dtype_numpy(), requirements=["C", "W"]))
+
+    def _compute_dtype_numpy(self):
+        return np.float32 if self._compute_dtype == torch.float32 else np.float64
+
+    def _forward(self, module, X):
+        """Network outputs for a tensor X, in chunks, with gradients off."""
+        parameter = next(module.parameters())
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.inference_mode():
+                outputs = [module(chunk.to(parameter.device)) for chunk in torch.split(X, _PREDICT_CHUNK_ROWS)]
+        finally:
+            module.train(was_training)
+        return torch.cat(outputs).to("cpu", torch.float64)
+
+    def _outputs(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return self._forward(self.net_.module_, self._to_tensor(X))
+
+    # ------------------------------------------------------------ importances
+    @property
+    def variance_importance_(self):
+        """The :class:`VarianceImportance` callback that tracked training."""
+        check_is_fitted(self)
+        return dict(self.net_.callbacks_)["variance_importance"]
+
+    @property
+    def feature_importances_(self):
+        """VIANN importance of each feature: ndarray of shape (n_features,), >= 0, sums to 1."""
+        importance = self.variance_importance_
+        if not hasattr(importance, "feature_importances_"):
+            raise AttributeError(
+                f"This {type(self).__name__} has no feature importances: training stopped "
+                "before the first weight update."
+            )
+        return importance.feature_importances_
+
+    @property
+    def coefs_(self):
+        """Weight matrices, ``coefs_[i]`` of shape (n_in, n_out), as in MLPClassifier."""
+        check_is_fitted(self)
+        return [layer.weight.detach().cpu().numpy().T.copy() for layer in self._linear_layers()]
+
+    @property
+    def intercepts_(self):
+        """Bias vectors, ``intercepts_[i]`` of shape (n_out,), as in MLPClassifier."""
+        check_is_fitted(self)
+        return [layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()]
+
+    def _linear_layers(self):
+        return [layer for layer in self.net_.module_.layers if isinstance(layer, nn.Linear)]
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "net_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def is_classifier_like(estimator):
+    return isinstance(estimator, VIANNClassifier)
+
+
+_SHARED_PARAMETERS_DOC = """
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Width of each hidden layer.
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Activation of the hidden layers.
+    solver : {"adam", "sgd"}, default="adam"
+        ``torch.optim.Adam`` or ``torch.optim.SGD``. MLPClassifier's "lbfgs"
+        is not offered: VIANN needs the weights of a stochastic training run.
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the weights (not the biases), scaled by
+        the batch size as in MLPClassifier.
+    batch_size : int or "auto", default="auto"
+        Size of the minibatches; "auto" is ``min(200, n_samples)``.
+    learning_rate_init : float, default=1e-3
+        Learning rate of the optimizer.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the samples in every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffling and the validation split. An
+        int makes fits identical. torch's global RNG is left as it was.
+    tol : float, default=1e-4
+        Minimum improvement of the loss (or validation score) that counts.
+    verbose : bool, default=False
+        Print skorch's table of epochs.
+    warm_start : bool, default=False
+        Continue from the previous fit (weights and VIANN variance) instead
+        of starting over.
+    momentum : float, default=0.9
+        Momentum of "sgd".
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum with "sgd".
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its score no
+        longer improves, and keep the best epoch's weights.
+    validation_fraction : float, default=0.1
+        Share of the data held out when ``early_stopping=True``.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's decay rates.
+    epsilon : float, default=1e-8
+        Adam's numerical stability term.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` that end training.
+    importance_on : {"epoch", "batch"}, default="epoch"
+        Sample the input weights for VIANN after every epoch (as in the paper)
+        or after every batch.
+    device : str or torch.device, default="cpu"
+        Where to train, e.g. "cuda".
+"""
+
+_SHARED_ATTRIBUTES_DOC = """
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        VIANN importances, >= 0 and summing to 1: for each input feature, the
+        variance of each of its first-layer weights over training times the
+        weight's final magnitude, summed over hidden units.
+    variance_importance_ : VarianceImportance
+        The callback that tracked training: raw ``scores_``, ``variances_``
+        and the per-epoch ``importances_history_``.
+    net_ : skorch.NeuralNet
+        The trained skorch net; ``net_.module_`` is the torch module.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X has string column names.
+    loss_ : float
+        Training loss of the last epoch.
+    loss_curve_ : list of float
+        Training loss of every epoch.
+    best_loss_ : float or None
+        Lowest training loss, ``None`` with early stopping.
+    validation_scores_ : list of float or None
+        Validation score of every epoch with early stopping.
+    best_validation_score_ : float or None
+        Best validation score with early stopping.
+    n_iter_ : int
+        Number of epochs trained.
+    t_ : int
+        Number of training samples seen.
+    coefs_, intercepts_ : list of ndarray
+        Weights and biases of each layer, in MLPClassifier's layout.
+"""
+
+
+class VIANNClassifier(ClassifierMixin, _BaseVIANN):
+    __doc__ = (
+        """Multi-layer perceptron classifier with VIANN ``feature_importances_``.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
+    trained with PyTorch through skorch. While it trains, the variance of
+    every first-layer weight is tracked; the importances come for free and
+    make the network usable with ``SelectFromModel`` and ``RFE``.
+
+    The network computes in float32 when X is float32 and in float64
+    otherwise, as MLPClassifier does.
+"""
+        + _SHARED_PARAMETERS_DOC
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+"""
+        + _SHARED_ATTRIBUTES_DOC
+        + """
+    See Also
+    --------
+    VIANNRegressor : The same for regression.
+    VarianceImportance : The skorch callback, for your own nets.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from viann_sklearn import VIANNClassifier
+    >>> X, y = make_classification(n_samples=200, n_features=6, n_informative=2,
+    ...                            n_redundant=0, shuffle=False, random_state=0)
+    >>> clf = VIANNClassifier(hidden_layer_sizes=(16,), max_iter=50,
+    ...                       learning_rate_init=0.01, random_state=0).fit(X, y)
+    >>> clf.feature_importances_.shape
+    (6,)
+    >>> int(clf.feature_importances_.argmax())  # a random forest agrees
+    1
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+    )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the network and track its input-weight variance.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels (numbers or strings).
+
+        Returns
+        -------
+        self : VIANNClassifier
+        """
+        return self._fit(X, y, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """Train one more epoch on (X, y), continuing the importances.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            Every class there will be; required on the first call.
+
+        Returns
+        -------
+        self : VIANNClassifier
+        """
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    def _encode_targets(self, y, *, continuing, incremental, classes):
+        check_classification_targets(y)
+        target_type = type_of_target(y)
+        if target_type not in ("binary", "multiclass"):
+            raise ValueError(f"{type(self).__name__} supports binary and multiclass targets; got {target_type}.")
+        present = np.unique(y)
+        if not continuing:
+            if incremental:
+                if classes is None:
+                    raise ValueError("classes must be passed on the first call to partial_fit.")
+                self.classes_ = np.unique(np.asarray(classes))
+            else:
+                self.classes_ = present
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                    f"but the data contains only one class: {self.classes_[0]!r}."
+                )
+        elif not incremental and set(present) != set(self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_}, `y` has {present}."
+            )
+        unknown = np.setdiff1d(present, self.classes_)
+        if len(unknown):
+            raise ValueError(f"`y` has classes not in `self.classes_`: {unknown}. `self.classes_` has {self.classes_}.")
+        return np.searchsorted(self.classes_, y)
+
+    def _n_network_outputs(self):
+        return len(self.classes_)
+
+    def _score_outputs(self, outputs, y_encoded):
+        return float(np.mean(outputs.argmax(dim=1).numpy() == y_encoded))
+
+    def predict_proba(self, X):
+        """Probability of each class.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``.
+        """
+        # softmax in float64, so every row sums to 1 to the last digit
+        return torch.softmax(self._outputs(X), dim=1).numpy()
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed stably."""
+        return torch.log_softmax(self._outputs(X), dim=1).numpy()
+
+    def predict(self, X):
+        """Predicted class labels, from ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        outputs = self._outputs(X)  # checks that the estimator is fitted first
+        return self.classes_[outputs.argmax(dim=1).numpy()]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        return tags
+
+
+class VIANNRegressor(RegressorMixin, _BaseVIANN):
+    __doc__ = (
+        """Multi-layer perceptron regressor with VIANN ``feature_importances_``.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`
+    (squared error) trained with PyTorch through skorch; see
+    :class:`VIANNClassifier`. One or several targets.
+"""
+        + _SHARED_PARAMETERS_DOC
+        + """
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets.
+"""
+        + _SHARED_ATTRIBUTES_DOC
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from viann_sklearn import VIANNRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 5))
+    >>> y = 3 * X[:, 2] + 0.1 * rng.normal(size=300)
+    >>> reg = VIANNRegressor(hidden_layer_sizes=(16,), max_iter=40,
+    ...                      learning_rate_init=0.01, random_state=0).fit(X, y)
+    >>> int(reg.feature_importances_.argmax())
+    2
+    >>> reg.score(X, y) > 0.9
+    True
+    """
+    )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Train the network and track its input-weight variance.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self : VIANNRegressor
+        """
+        return self._fit(X, y, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """Train one more epoch on (X, y), continuing the importances.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self : VIANNRegressor
+        """
+        return self._fit(X, y, incremental=True)
+
+    def _encode_targets(self, y, *, continuing, incremental, classes):
+        y = y.reshape(len(y), -1)
+        if not continuing:
+            self.n_outputs_ = y.shape[1]
+        elif y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {y.shape[1]} targets, but {type(self).__name__} was fitted with {self.n_outputs_}.")
+        return y
+
+    def _n_network_outputs(self):
+        return self.n_outputs_
+
+    def _score_outputs(self, outputs, y):
+        return float(r2_score(y, outputs.numpy()))
+
+    def predict(self, X):
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One-dimensional for a single target, as MLPRegressor returns.
+        """
+        outputs = self._outputs(X).numpy()
+        return outputs.ravel() if outputs.shape[1] == 1 else outputs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags

@@ -1,0 +1,74 @@
+"""The multi-layer perceptron the estimators train."""
+
+import math
+
+import torch
+from torch import nn
+
+__all__ = ["ACTIVATIONS", "MultiLayerPerceptron", "HalfSquaredError"]
+
+ACTIVATIONS = {
+    "identity": nn.Identity,
+    "logistic": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+}
+
+
+class MultiLayerPerceptron(nn.Module):
+    """Fully connected network: Linear layers with one activation between them.
+
+    The output layer has no activation: the loss applies softmax (classes)
+    or nothing (regression), as in ``MLPClassifier``/``MLPRegressor``.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input.
+    hidden_layer_sizes : sequence of int
+        Width of each hidden layer.
+    n_outputs : int
+        Width of the output: the number of classes, or of regression targets.
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Activation of the hidden layers.
+    generator : torch.Generator, default=None
+        Source of the initial weights; ``None`` uses torch's global one.
+    """
+
+    #: Name of the weight that receives the input, the one VIANN tracks.
+    input_weight_name = "layers.0.weight"
+
+    def __init__(self, n_features, hidden_layer_sizes, n_outputs, activation="relu", generator=None):
+        super().__init__()
+        widths = [n_features, *hidden_layer_sizes, n_outputs]
+        layers = []
+        for n_in, n_out in zip(widths[:-1], widths[1:]):
+            layers.append(nn.Linear(n_in, n_out))
+            layers.append(ACTIVATIONS[activation]())
+        self.layers = nn.Sequential(*layers[:-1])  # no activation after the output layer
+        self._glorot_uniform_(activation, generator)
+
+    @torch.no_grad()
+    def _glorot_uniform_(self, activation, generator):
+        # MLPClassifier's initialisation (Glorot & Bengio 2010), so that the
+        # same learning rate means the same thing in both.
+        factor = 2.0 if activation == "logistic" else 6.0
+        for layer in self.layers:
+            if isinstance(layer, nn.Linear):
+                bound = math.sqrt(factor / (layer.in_features + layer.out_features))
+                layer.weight.uniform_(-bound, bound, generator=generator)
+                layer.bias.uniform_(-bound, bound, generator=generator)
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+class HalfSquaredError(nn.Module):
+    """Half the mean squared error, the loss ``MLPRegressor`` minimises.
+
+    Using the same loss keeps ``learning_rate_init`` and ``loss_curve_`` on
+    the same scale as scikit-learn's.
+    """
+
+    def forward(self, y_pred, y_true):
+        return 0.5 * torch.mean((y_pred - y_true) ** 2)
