@@ -215,15 +215,19 @@ class _BaseVIANN(BaseEstimator):
                     optimizer__nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
 
     def _split_validation(self, X, targets, seed):
+        n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
+        # Stratified, each class needs a row; either way, one row is no score.
+        needed = max(2, len(self.classes_)) if is_classifier_like(self) else 2
+        if n_validation < needed:
+            raise ValueError(
+                f"The validation set is too small: validation_fraction={self.validation_fraction} "
+                f"of {X.shape[0]} samples is {n_validation}, and early stopping needs at least "
+                f"{needed}. Increase 'validation_fraction' or the size of your dataset."
+            )
         stratify = targets if is_classifier_like(self) else None
         X_train, X_val, y_train, y_val = train_test_split(
-            X, targets, random_state=seed, test_size=self.validation_fraction, stratify=stratify
+            X, targets, random_state=seed, test_size=n_validation, stratify=stratify
         )
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or the "
-                "size of your dataset."
-            )
         return X_train, y_train, (X_val, y_val)
 
     def _validation_scorer(self, net, X_val, y_val):

@@ -1,0 +1,288 @@
+"""VIANNClassifier and VIANNRegressor: contracts a scikit-learn user relies on."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from viann_sklearn import VIANNClassifier, VIANNRegressor
+from viann_sklearn._welford import viann_scores
+
+FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=30, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    # Few epochs on purpose: the tests check contracts, not convergence.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+@pytest.fixture
+def classification_data():
+    """Three classes decided by features 0 and 1; features 2-5 are noise."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, 6))
+    y = np.digitize(X[:, 0] + X[:, 1], [-0.7, 0.7])
+    return X, y
+
+
+@pytest.fixture
+def regression_data():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 5))
+    y = 2 * X[:, 1] - X[:, 3] + 0.05 * rng.normal(size=200)
+    return X, y
+
+
+def test_classifier_importances_and_predictions(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**FAST).fit(X, y)
+    importances = clf.feature_importances_
+    assert importances.shape == (6,)
+    assert np.all(importances >= 0)
+    assert importances.sum() == pytest.approx(1.0)
+    assert set(np.argsort(importances)[-2:]) == {0, 1}
+    proba = clf.predict_proba(X)
+    assert proba.shape == (240, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba)
+    assert clf.score(X, y) > 0.9
+
+
+def test_string_labels_come_back_from_classes(classification_data):
+    X, y = classification_data
+    names = np.array(["low", "mid", "high"])[y]
+    clf = VIANNClassifier(**FAST).fit(X, names)
+    assert list(clf.classes_) == ["high", "low", "mid"]
+    assert set(clf.predict(X)) <= set(clf.classes_)
+    assert clf.score(X, names) > 0.9
+
+
+def test_binary_classification(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**FAST).fit(X, y > 0)
+    assert clf.predict_proba(X).shape == (240, 2)
+    assert clf.predict(X).dtype == bool
+
+
+def test_one_class_is_rejected(classification_data):
+    X, _ = classification_data
+    with pytest.raises(ValueError, match="at least 2 classes.*only one class"):
+        VIANNClassifier(**FAST).fit(X, np.zeros(len(X)))
+
+
+def test_regressor_single_and_multi_output(regression_data):
+    X, y = regression_data
+    reg = VIANNRegressor(**FAST).fit(X, y)
+    assert reg.predict(X).shape == (200,)
+    assert reg.score(X, y) > 0.9
+    assert set(np.argsort(reg.feature_importances_)[-2:]) == {1, 3}
+
+    Y = np.column_stack([y, X[:, 4]])
+    multi = VIANNRegressor(**FAST).fit(X, Y)
+    assert multi.n_outputs_ == 2
+    assert multi.predict(X).shape == (200, 2)
+    assert multi.feature_importances_.shape == (5,)
+
+
+def test_importances_are_the_callbacks_and_match_final_weights(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**FAST).fit(X, y)
+    callback = clf.variance_importance_
+    np.testing.assert_array_equal(clf.feature_importances_, callback.feature_importances_)
+    first_layer = clf.net_.module_.layers[0].weight.detach()
+    np.testing.assert_allclose(callback.scores_, viann_scores(callback.variances_, first_layer).numpy())
+    assert callback.importances_history_.shape == (clf.n_iter_, 6)
+    assert callback.n_samples_ == clf.n_iter_ + 1
+    assert [c.shape for c in clf.coefs_] == [(6, 16), (16, 3)]
+    assert [b.shape for b in clf.intercepts_] == [(16,), (3,)]
+
+
+def test_batch_mode_samples_every_step(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**dict(FAST, max_iter=3, batch_size=60), importance_on="batch").fit(X, y)
+    assert clf.variance_importance_.n_samples_ == 1 + 3 * 4
+
+
+def test_same_random_state_same_model_and_caller_rng_untouched(classification_data):
+    X, y = classification_data
+    torch.manual_seed(123)
+    np.random.seed(7)
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()
+    first = VIANNClassifier(**FAST).fit(X, y)
+    second = VIANNClassifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(first.feature_importances_, second.feature_importances_)
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], numpy_state[1])
+    other = VIANNClassifier(**dict(FAST, random_state=1)).fit(X, y)
+    assert not np.array_equal(first.feature_importances_, other.feature_importances_)
+
+
+def test_float32_input_trains_in_float32(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**FAST).fit(X.astype(np.float32), y)
+    assert clf.net_.module_.layers[0].weight.dtype == torch.float32
+    assert clf.predict_proba(X).dtype == np.float64
+    assert VIANNClassifier(**FAST).fit(X, y).net_.module_.layers[0].weight.dtype == torch.float64
+
+
+def test_partial_fit_streams_and_continues_the_variance(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**FAST)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X[:80], y[:80])
+    clf = VIANNClassifier(**FAST)
+    for start in range(0, 240, 80):
+        clf.partial_fit(X[start:start + 80], y[start:start + 80], classes=[0, 1, 2])
+    assert clf.n_iter_ == 3
+    assert clf.t_ == 240
+    assert clf.variance_importance_.n_samples_ == 4
+    assert clf.feature_importances_.shape == (6,)
+    with pytest.raises(ValueError, match="classes not in"):
+        clf.partial_fit(X[:5], np.array([0, 1, 2, 3, 0]))
+    with pytest.raises(ValueError, match="expecting 6 features"):
+        clf.partial_fit(X[:5, :4], y[:5])
+
+
+def test_partial_fit_matches_no_fit_restart_and_fit_restarts(regression_data):
+    X, y = regression_data
+    reg = VIANNRegressor(**FAST)
+    reg.partial_fit(X, y)
+    reg.partial_fit(X, y)
+    assert reg.variance_importance_.n_samples_ == 3
+    reg.fit(X, y)  # a fit starts over
+    assert reg.variance_importance_.n_samples_ == reg.n_iter_ + 1
+
+
+def test_warm_start_continues_training_and_importances(regression_data):
+    X, y = regression_data
+    reg = VIANNRegressor(**dict(FAST, max_iter=5, warm_start=True, tol=0.0)).fit(X, y)
+    weights_after_first = reg.coefs_[0].copy()
+    reg.set_params(learning_rate_init=0.001)
+    reg.fit(X, y)
+    assert reg.n_iter_ == 10
+    assert reg.variance_importance_.n_samples_ == 11
+    assert reg.net_.optimizer_.param_groups[0]["lr"] == 0.001
+    assert not np.allclose(reg.coefs_[0], weights_after_first)
+
+
+def test_tol_stops_training_without_a_warning(regression_data):
+    X, y = regression_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        reg = VIANNRegressor(**dict(FAST, max_iter=500, tol=1e-2, n_iter_no_change=2)).fit(X, y)
+    assert reg.n_iter_ < 500
+    assert reg.best_loss_ == min(reg.loss_curve_)
+
+
+def test_max_iter_reached_warns(regression_data):
+    X, y = regression_data
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\)"):
+        VIANNRegressor(**dict(FAST, max_iter=3)).fit(X, y)
+
+
+def test_early_stopping_keeps_the_best_epoch(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**dict(FAST, max_iter=200, early_stopping=True, n_iter_no_change=3)).fit(X, y)
+    assert clf.best_loss_ is None
+    assert clf.n_iter_ == len(clf.validation_scores_) < 200
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    first_layer = clf.net_.module_.layers[0].weight.detach()
+    callback = clf.variance_importance_
+    np.testing.assert_allclose(callback.scores_, viann_scores(callback.variances_, first_layer).numpy())
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match="validation set is too small"):
+        VIANNClassifier(**dict(FAST, early_stopping=True, validation_fraction=0.01)).fit(X[:60], y[:60])
+
+
+def test_sgd_solver_and_activations(classification_data):
+    X, y = classification_data
+    for activation in ("identity", "logistic", "tanh", "relu"):
+        clf = VIANNClassifier(**dict(FAST, solver="sgd", activation=activation, momentum=0.0)).fit(X, y)
+        assert isinstance(clf.net_.optimizer_, torch.optim.SGD)
+        assert np.all(np.isfinite(clf.feature_importances_))
+
+
+def test_diverging_training_raises(regression_data):
+    X, y = regression_data
+    with pytest.raises(ValueError, match="Training diverged"):
+        VIANNRegressor(**dict(FAST, solver="sgd", learning_rate_init=1e6)).fit(X * 1e3, y * 1e3)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(importance_on="sometimes"), "importance_on"),
+        (dict(solver="lbfgs"), "solver"),
+        (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
+        (dict(alpha=-1.0), "alpha"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(learning_rate_init=0.0), "learning_rate_init"),
+        (dict(device=3), "device"),
+    ],
+)
+def test_invalid_parameters_are_named(params, match, classification_data):
+    X, y = classification_data
+    with pytest.raises((InvalidParameterError, ValueError), match=match):
+        VIANNClassifier(**dict(FAST, **params)).fit(X, y)
+
+
+def test_unknown_device_is_a_clear_error(classification_data):
+    X, y = classification_data
+    with pytest.raises(ValueError, match="device='toaster' is not a torch device"):
+        VIANNClassifier(**dict(FAST, device="toaster")).fit(X, y)
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            VIANNClassifier(**dict(FAST, device="cuda")).fit(X, y)
+
+
+def test_unfitted_estimator_says_so():
+    clf = VIANNClassifier()
+    with pytest.raises(NotFittedError):
+        clf.predict(np.zeros((2, 3)))
+    assert not hasattr(clf, "feature_importances_")
+
+
+def test_nan_input_is_rejected(classification_data):
+    X, y = classification_data
+    X = X.copy()
+    X[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        VIANNClassifier(**FAST).fit(X, y)
+
+
+def test_pickle_round_trip_keeps_predictions_and_importances(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**FAST).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(restored.feature_importances_, clf.feature_importances_)
+    restored.partial_fit(X, y)  # and it can keep training
+    assert restored.variance_importance_.n_samples_ == clf.variance_importance_.n_samples_ + 1
+
+
+def test_clone_is_unfitted_with_same_params(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**FAST).fit(X, y)
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params()
+    assert not hasattr(copy, "net_")
+
+
+def test_pandas_column_names_are_kept(classification_data):
+    pd = pytest.importorskip("pandas")
+    X, y = classification_data
+    frame = pd.DataFrame(X, columns=[f"col{i}" for i in range(6)])
+    clf = VIANNClassifier(**FAST).fit(frame, pd.Series(y))
+    assert list(clf.feature_names_in_) == list(frame.columns)
+    assert clf.predict(frame).shape == (240,)
