@@ -143,7 +143,7 @@ class _BaseVIANN(BaseEstimator):
         n_samples = X_train.shape[0]
         batch_size = self._checked_batch_size(n_samples)
         X_train = self._to_tensor(X_train)
-        y_train = torch.as_tensor(y_train, dtype=torch.int64 if is_classifier_like(self) else self._compute_dtype)
+        y_train = self._to_tensor(y_train, dtype=np.int64 if is_classifier_like(self) else None)
 
         with _seeded_torch(seed, device):
             if continuing:
@@ -299,10 +299,11 @@ class _BaseVIANN(BaseEstimator):
         return int(min(self.batch_size, n_samples))
 
     # -------------------------------------------------------------- inference
-    def _to_tensor(self, X):
+    def _to_tensor(self, array, dtype=None):
         # One array in the compute dtype that torch may share without copying;
         # read-only inputs (memmaps) are copied because torch wants writable memory.
-        return torch.from_numpy(np.require(X, dtype=self._compute_dtype_numpy(), requirements=["C", "W"]))
+        dtype = dtype or self._compute_dtype_numpy()
+        return torch.from_numpy(np.require(array, dtype=dtype, requirements=["C", "W"]))
 
     def _compute_dtype_numpy(self):
         return np.float32 if self._compute_dtype == torch.float32 else np.float64
