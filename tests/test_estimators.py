@@ -286,3 +286,22 @@ def test_pandas_column_names_are_kept(classification_data):
     clf = VIANNClassifier(**FAST).fit(frame, pd.Series(y))
     assert list(clf.feature_names_in_) == list(frame.columns)
     assert clf.predict(frame).shape == (240,)
+
+
+def test_predictions_from_several_threads_match_serial(classification_data):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = classification_data
+    clf = VIANNClassifier(**FAST).fit(X, y)
+    expected = clf.predict_proba(X)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: clf.predict_proba(X), range(8)))
+    for result in results:
+        np.testing.assert_array_equal(result, expected)
+
+
+def test_importances_returned_are_a_copy(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**FAST).fit(X, y)
+    clf.feature_importances_[:] = 0.0
+    assert clf.feature_importances_.sum() == pytest.approx(1.0)

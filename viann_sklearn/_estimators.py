@@ -152,7 +152,8 @@ class _BaseVIANN(BaseEstimator):
             else:
                 net = self._new_net(X.shape[1], hidden_layer_sizes, batch_size, device)
             importance = dict(net.callbacks_)["variance_importance"]
-            importance.on = importance.tracker_.on = self.importance_on
+            if importance.on != self.importance_on:  # changed between warm-started fits
+                importance.on = importance.tracker_.on = self.importance_on
             monitor = dict(net.callbacks_)["convergence"]
             epochs = 1 if incremental else self.max_iter
             monitor.prepare(
@@ -162,6 +163,7 @@ class _BaseVIANN(BaseEstimator):
             )
             net.partial_fit(X_train, y_train, epochs=epochs)
 
+        net.module_.eval()  # ready for prediction; see _forward
         self.net_ = net
         self._record_training(monitor, n_samples, incremental, continuing)
         return self
@@ -176,7 +178,7 @@ class _BaseVIANN(BaseEstimator):
             callbacks=[
                 # VIANN before the monitor: it must see the epoch on which the
                 # monitor stops training (see ConvergenceMonitor).
-                ("variance_importance", VarianceImportance(param_name=module.input_weight_name)),
+                ("variance_importance", VarianceImportance(self.importance_on, module.input_weight_name)),
                 ("convergence", ConvergenceMonitor()),
             ],
             **self._loop_settings(batch_size),
@@ -234,6 +236,7 @@ class _BaseVIANN(BaseEstimator):
         X_val = self._to_tensor(X_val)
 
         def validation_score():
+            net.module_.eval()  # the next training step sets train mode again
             return self._score_outputs(self._forward(net.module_, X_val), y_val)
 
         return validation_score
@@ -309,15 +312,15 @@ class _BaseVIANN(BaseEstimator):
         return np.float32 if self._compute_dtype == torch.float32 else np.float64
 
     def _forward(self, module, X):
-        """Network outputs for a tensor X, in chunks, with gradients off."""
-        parameter = next(module.parameters())
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.inference_mode():
-                outputs = [module(chunk.to(parameter.device)) for chunk in torch.split(X, _PREDICT_CHUNK_ROWS)]
-        finally:
-            module.train(was_training)
+        """Network outputs for a tensor X, in chunks, with gradients off.
+
+        The module is in eval mode here: ``fit`` leaves it so, and skorch puts
+        it back in train mode at every training step. Not toggling the mode
+        keeps concurrent predictions from several threads safe.
+        """
+        device = next(module.parameters()).device
+        with torch.inference_mode():
+            outputs = [module(chunk.to(device)) for chunk in torch.split(X, _PREDICT_CHUNK_ROWS)]
         return torch.cat(outputs).to("cpu", torch.float64)
 
     def _outputs(self, X):
@@ -341,7 +344,7 @@ class _BaseVIANN(BaseEstimator):
                 f"This {type(self).__name__} has no feature importances: training stopped "
                 "before the first weight update."
             )
-        return importance.feature_importances_
+        return importance.feature_importances_.copy()
 
     @property
     def coefs_(self):
