@@ -243,7 +243,8 @@ class _BaseVIANN(BaseEstimator):
 
     def _record_training(self, monitor, n_samples, incremental, continuing):
         self.loss_curve_ = list(monitor.loss_curve_)
-        self.loss_ = self.loss_curve_[-1]
+        # Empty only if training was interrupted inside its first epoch.
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
         self.n_iter_ = len(self.loss_curve_)
         samples_seen = monitor.epochs_run_ * n_samples
         self.t_ = self.t_ + samples_seen if continuing else samples_seen
@@ -442,8 +443,8 @@ _SHARED_ATTRIBUTES_DOC = """
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features, when X has string column names.
-    loss_ : float
-        Training loss of the last epoch.
+    loss_ : float or None
+        Training loss of the last epoch (None if interrupted inside the first).
     loss_curve_ : list of float
         Training loss of every epoch.
     best_loss_ : float or None
