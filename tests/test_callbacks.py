@@ -260,4 +260,4 @@ def test_tracker_unwraps_data_parallel():
     inner = nn.Sequential(nn.Linear(3, 2))
     tracker = InputWeightVariance(param_name="0.weight")
     tracker.begin(nn.DataParallel(inner))
-    assert tracker.tracked.parameter is inner[0].weight
+    assert tracker.tracked.read() is inner[0].weight

@@ -35,7 +35,7 @@ def test_probe_follows_forward_order_not_registration_order():
     found = _probe_first(model, torch.randn(3, 5))
     assert found.name == "body.weight"
     assert found.feature_axis == 1
-    assert found.parameter is model.body.weight
+    assert found.read() is model.body.weight
 
 
 def test_probe_looks_through_normalisation_layers():
@@ -87,4 +87,4 @@ def test_unwrap_data_parallel_and_compile():
     inner = nn.Linear(3, 2)
     assert unwrap_model(nn.DataParallel(inner)) is inner
     assert unwrap_model(torch.compile(nn.DataParallel(inner))) is inner
-    assert input_weight_by_name(nn.DataParallel(inner), "weight").parameter is inner.weight
+    assert input_weight_by_name(nn.DataParallel(inner), "weight").read() is inner.weight

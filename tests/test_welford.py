@@ -171,3 +171,10 @@ def test_property_variance_and_scores_match_numpy(snapshots, offset):
     np.testing.assert_allclose(scores, np.sum(reference * np.abs(final), axis=0), rtol=1e-9, atol=1e-12 * scale**1.5)
     if scores.sum() > 0:
         np.testing.assert_allclose(normalize_scores(scores).numpy().sum(), 1.0)
+
+
+def test_scores_accept_a_weight_that_requires_grad():
+    weight = torch.nn.Parameter(torch.ones(2, 3))
+    scores = viann_scores(torch.ones(2, 3), weight)
+    assert not scores.requires_grad
+    np.testing.assert_allclose(scores.numpy(), [2.0, 2.0, 2.0])

@@ -4,6 +4,7 @@ torch only: the skorch callback and the plain-PyTorch tracker both use it.
 """
 
 from dataclasses import dataclass
+from typing import Callable
 
 from torch import nn
 from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
@@ -14,22 +15,28 @@ __all__ = ["InputWeight", "ForwardOrderProbe", "unwrap_model", "input_weight_by_
 
 @dataclass
 class InputWeight:
-    """The tracked weight and how its axes map to input features.
+    """The tracked weight, how to read it, and how its axes map to input features.
+
+    Framework-neutral: the torch adapters read a ``Parameter``, the Keras
+    adapter a Keras variable.
 
     Attributes
     ----------
     name : str
-        Qualified parameter name in the unwrapped model, e.g. ``"0.weight"``.
-    parameter : torch.nn.Parameter
-        The parameter itself.
+        Name of the weight, e.g. ``"0.weight"``.
+    read : callable
+        Returns the current value (a torch tensor, or anything
+        ``torch.as_tensor`` accepts). Called at every sample, so it must see
+        the optimizer's updates.
     feature_axis : int
-        The axis that indexes input features.
+        The axis of the value that indexes input features.
     groups : int
-        Number of groups of a grouped convolution, else 1.
+        Number of groups of a grouped convolution, else 1; then axis 0 holds
+        the output channels and ``feature_axis`` is 1.
     """
 
     name: str
-    parameter: nn.Parameter
+    read: Callable
     feature_axis: int
     groups: int = 1
 
@@ -109,8 +116,9 @@ def input_weight_by_name(model, name, feature_axis=None):
         )
     owner_name, _, local_name = name.rpartition(".")
     owner = model.get_submodule(owner_name)
-    axis, groups = _feature_layout(owner, local_name, parameters[name], feature_axis)
-    return InputWeight(name, parameters[name], axis, groups)
+    parameter = parameters[name]
+    axis, groups = _feature_layout(owner, local_name, parameter, feature_axis)
+    return InputWeight(name, lambda: parameter, axis, groups)
 
 
 def first_input_weight(model, feature_axis=None):

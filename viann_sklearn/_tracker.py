@@ -77,25 +77,26 @@ class InputWeightVariance:
         model = unwrap_model(model)
         self._stepped_since_sample = False
         if self.param_name is not None:
-            self._track(input_weight_by_name(model, self.param_name, self.feature_axis))
+            self.track(input_weight_by_name(model, self.param_name, self.feature_axis))
         else:
-            self._probe = ForwardOrderProbe(model, self._track, self.feature_axis)
+            self._probe = ForwardOrderProbe(model, self.track, self.feature_axis)
         self._model = model
 
-    def _track(self, input_weight):
-        parameter = input_weight.parameter
-        if self.moments.count and tuple(self.moments.mean.shape) != tuple(parameter.shape):
+    def track(self, input_weight):
+        """Start (or continue) tracking an :class:`InputWeight` from any framework."""
+        value = torch.as_tensor(input_weight.read())
+        if self.moments.count and tuple(self.moments.mean.shape) != tuple(value.shape):
             raise ValueError(
                 f"The tracked weight {input_weight.name!r} changed shape from "
-                f"{tuple(self.moments.mean.shape)} to {tuple(parameter.shape)}; "
+                f"{tuple(self.moments.mean.shape)} to {tuple(value.shape)}; "
                 "start a fresh fit instead of continuing this one."
             )
         self._input_weight = input_weight
         self.param_name = input_weight.name
         # Apple MPS has no float64: accumulate on the CPU there.
-        self.moments.to("cpu" if parameter.device.type == "mps" else parameter.device)
+        self.moments.to("cpu" if value.device.type == "mps" else value.device)
         if self.moments.count == 0:
-            self.moments.update(parameter)  # the weights training starts from
+            self.moments.update(value)  # the weights training starts from
 
     def after_step(self):
         """Record that the weights changed; in batch mode, take a sample."""
@@ -161,14 +162,14 @@ class InputWeightVariance:
         return results
 
     def _sample(self):
-        self.moments.update(self._input_weight.parameter)
+        self.moments.update(self._input_weight.read())
         self._stepped_since_sample = False
 
     def _compute(self):
         """Variances, scores, importances and whether all scores are zero."""
         variances = self.moments.variance()
         tracked = self._input_weight
-        scores = viann_scores(variances, tracked.parameter.detach(), tracked.feature_axis, tracked.groups)
+        scores = viann_scores(variances, tracked.read(), tracked.feature_axis, tracked.groups)
         importances, all_zero = _normalize(scores)
         return variances, scores, importances, all_zero
 
@@ -192,7 +193,7 @@ class InputWeightVariance:
             UserWarning,
             stacklevel=3,
         )
-        self._track(input_weight)
+        self.track(input_weight)
 
     def _check_finite(self):
         # One device sync per epoch: NaN from any batch propagates into m2.

@@ -162,8 +162,8 @@ def viann_scores(variance, final_weight, feature_axis=1, groups=1):
     >>> viann_scores(variance, weight)
     tensor([4., 0., 2.], dtype=torch.float64)
     """
-    variance = torch.as_tensor(variance).to(torch.float64)
-    weight = torch.as_tensor(final_weight).to(device=variance.device, dtype=torch.float64)
+    variance = torch.as_tensor(variance).detach().to(torch.float64)
+    weight = torch.as_tensor(final_weight).detach().to(device=variance.device, dtype=torch.float64)
     if variance.shape != weight.shape:
         raise ValueError(
             f"variance and final_weight must have the same shape; got "
