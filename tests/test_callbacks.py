@@ -7,7 +7,7 @@ from skorch import NeuralNet, NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import Callback, EarlyStopping
 from torch import nn
 
-from viann_sklearn import VarianceImportance
+from viann_sklearn import MetricThreshold, VarianceImportance
 from viann_sklearn._tracker import InputWeightVariance
 from viann_sklearn._welford import viann_scores
 
@@ -261,3 +261,43 @@ def test_tracker_unwraps_data_parallel():
     tracker = InputWeightVariance(param_name="0.weight")
     tracker.begin(nn.DataParallel(inner))
     assert tracker.tracked.read() is inner[0].weight
+
+
+def test_metric_threshold_stops_once_reached_after_min_epochs(informative_data):
+    X, y = informative_data
+    net = _classifier(
+        nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 2)),
+        [VarianceImportance(), MetricThreshold("valid_acc", threshold=0.9, min_epochs=3)],
+        max_epochs=200, train_split=lambda ds, y=None: (ds, ds),
+    )
+    net.fit(X, y)
+    stopper = dict(net.callbacks_)["MetricThreshold"]
+    epochs_run = len(net.history)
+    assert stopper.stopped_epoch_ == epochs_run
+    assert 3 <= epochs_run < 200
+    assert net.history[-1, "valid_acc"] >= 0.9
+    assert all(acc < 0.9 for acc in net.history[2:-1, "valid_acc"])  # stopped at the first chance
+    assert dict(net.callbacks_)["VarianceImportance"].n_samples_ == epochs_run + 1
+
+
+def test_metric_threshold_for_a_loss(informative_data):
+    X, y = informative_data
+    net = _classifier(
+        nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 2)),
+        [MetricThreshold("train_loss", threshold=0.3, min_epochs=1, lower_is_better=True)],
+        max_epochs=200,
+    )
+    net.fit(X, y)
+    assert net.history[-1, "train_loss"] <= 0.3
+    assert len(net.history) < 200
+
+
+def test_metric_threshold_names_what_is_wrong(informative_data):
+    X, y = informative_data
+    net = _classifier(nn.Linear(6, 2), [MetricThreshold("valid_acc")], max_epochs=2)  # no validation split
+    with pytest.raises(ValueError, match=r"monitor='valid_acc' is not in the net's history.*train_loss"):
+        net.fit(X, y)
+    with pytest.raises(ValueError, match="threshold must be a number"):
+        _classifier(nn.Linear(6, 2), [MetricThreshold(threshold="high")]).initialize()
+    with pytest.raises(ValueError, match="lower_is_better must be True or False"):
+        _classifier(nn.Linear(6, 2), [MetricThreshold(lower_is_better="yes")]).initialize()

@@ -8,12 +8,20 @@ change during training. This package provides it as scikit-learn estimators
 """
 from importlib.metadata import PackageNotFoundError, version
 
-from ._callbacks import VarianceImportance
+from ._callbacks import MetricThreshold, VarianceImportance
 from ._estimators import VIANNClassifier, VIANNRegressor
+from ._torch_tracker import VarianceImportanceTorch
 
 try:
     __version__ = version("viann-sklearn")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["VIANNClassifier", "VIANNRegressor", "VarianceImportance", "__version__"]
+__all__ = [
+    "MetricThreshold",
+    "VIANNClassifier",
+    "VIANNRegressor",
+    "VarianceImportance",
+    "VarianceImportanceTorch",
+    "__version__",
+]

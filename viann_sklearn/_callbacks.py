@@ -2,14 +2,13 @@
 
 from skorch.callbacks import Callback
 
-from ._tracker import InputWeightVariance, check_tracking_options
+from ._stopping import check_threshold_options, should_stop
+from ._tracker import ImportanceResultsMixin, check_tracking_options
 
-__all__ = ["VarianceImportance"]
-
-_RESULT_ATTRIBUTES = ("variances_", "scores_", "feature_importances_")
+__all__ = ["VarianceImportance", "MetricThreshold"]
 
 
-class VarianceImportance(Callback):
+class VarianceImportance(ImportanceResultsMixin, Callback):
     """VIANN feature importances for any skorch net.
 
     While the net trains, the callback keeps the running variance (Welford's
@@ -49,6 +48,8 @@ class VarianceImportance(Callback):
         Variance of every element of the tracked weight, its shape.
     importances_history_ : ndarray of shape (n_epochs, n_features)
         Importances after each epoch, to see how they evolve.
+    var_scores : ndarray of shape (n_features,)
+        Scores min-max scaled to [0, 1], as the original VIANN code reported.
     param_name_ : str
         Name of the tracked parameter.
     n_samples_ : int
@@ -95,9 +96,7 @@ class VarianceImportance(Callback):
     def initialize(self):
         """Validate the options and forget every earlier fit."""
         check_tracking_options(self.on, self.param_name, self.feature_axis, type(self).__name__)
-        self.tracker_ = InputWeightVariance(self.on, self.param_name, self.feature_axis)
-        for name in _RESULT_ATTRIBUTES:
-            self.__dict__.pop(name, None)
+        self._start_over(self.on, self.param_name, self.feature_axis)
         return self
 
     def on_train_begin(self, net, **kwargs):
@@ -113,20 +112,82 @@ class VarianceImportance(Callback):
         self.tracker_.after_epoch()
 
     def on_train_end(self, net, **kwargs):
-        results = self.tracker_.end()
-        if results is not None:
-            self.variances_ = results["variances"]
-            self.scores_ = results["scores"]
-            self.feature_importances_ = results["feature_importances"]
+        self._finish_tracking()
 
-    @property
-    def importances_history_(self):
-        return self.tracker_.importances_history()
 
-    @property
-    def param_name_(self):
-        return self.tracker_.param_name
+class MetricThreshold(Callback):
+    """Stop training once a metric in the net's history reaches a threshold.
 
-    @property
-    def n_samples_(self):
-        return self.tracker_.moments.count
+    The VIANN paper stops classification training when the validation
+    accuracy reaches 0.95, after at least 5 epochs: the defaults.
+
+    Parameters
+    ----------
+    monitor : str, default="valid_acc"
+        Key of ``net.history`` to watch, e.g. ``"valid_acc"`` (skorch's
+        ``NeuralNetClassifier`` with a validation split) or ``"valid_loss"``.
+    threshold : float, default=0.95
+        Value to reach.
+    min_epochs : int, default=5
+        Never stop before this many epochs.
+    lower_is_better : bool, default=False
+        True for losses: stop once the metric is at or below the threshold.
+
+    Attributes
+    ----------
+    stopped_epoch_ : int or None
+        Epoch (1-based) after which training was stopped, else None.
+
+    Notes
+    -----
+    skorch stops training by raising ``KeyboardInterrupt`` from
+    ``on_epoch_end``, after which later callbacks do not see that epoch's end.
+    Put ``MetricThreshold`` after :class:`VarianceImportance` in the list, so
+    that VIANN samples the last epoch too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from torch import nn
+    >>> from skorch import NeuralNetClassifier
+    >>> from viann_sklearn import MetricThreshold, VarianceImportance
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 4)).astype(np.float32)
+    >>> y = (X[:, 0] > 0).astype(np.int64)
+    >>> net = NeuralNetClassifier(
+    ...     nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)),
+    ...     criterion=nn.CrossEntropyLoss, lr=0.1, max_epochs=200, verbose=0,
+    ...     callbacks=[VarianceImportance(), MetricThreshold("valid_acc", 0.95)])
+    >>> _ = net.fit(X, y)
+    >>> stopper = dict(net.callbacks_)["MetricThreshold"]
+    >>> 5 <= stopper.stopped_epoch_ < 200
+    True
+    """
+
+    def __init__(self, monitor="valid_acc", threshold=0.95, min_epochs=5, lower_is_better=False):
+        self.monitor = monitor
+        self.threshold = threshold
+        self.min_epochs = min_epochs
+        self.lower_is_better = lower_is_better
+
+    def initialize(self):
+        check_threshold_options(self.monitor, self.threshold, self.min_epochs, self.lower_is_better,
+                                type(self).__name__)
+        self.stopped_epoch_ = None
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        last_epoch = net.history[-1]
+        if self.monitor not in last_epoch:
+            known = sorted(key for key in last_epoch if key != "batches")
+            raise ValueError(
+                f"MetricThreshold: monitor={self.monitor!r} is not in the net's history. "
+                f"Its keys are: {known}."
+            )
+        epochs_done = len(net.history)
+        if should_stop(last_epoch[self.monitor], epochs_done, self.threshold, self.min_epochs,
+                       self.lower_is_better):
+            self.stopped_epoch_ = epochs_done
+            if net.verbose:
+                print(f"Stopping: {self.monitor} reached {self.threshold} after epoch {epochs_done}.")
+            raise KeyboardInterrupt  # skorch's way to end training early

@@ -11,9 +11,9 @@ import numpy as np
 import torch
 
 from ._layers import ForwardOrderProbe, first_input_weight, input_weight_by_name, unwrap_model
-from ._welford import RunningMoments, _normalize, viann_scores
+from ._welford import RunningMoments, _normalize, min_max_scale, viann_scores
 
-__all__ = ["InputWeightVariance", "TRACKING_MODES"]
+__all__ = ["InputWeightVariance", "ImportanceResultsMixin", "TRACKING_MODES"]
 
 TRACKING_MODES = ("epoch", "batch")
 
@@ -209,3 +209,45 @@ class InputWeightVariance:
         if not self.history:
             return np.empty((0, 0))
         return np.vstack(self.history)
+
+
+class ImportanceResultsMixin:
+    """The results every adapter exposes, read from its ``tracker_``.
+
+    ``finish_tracking`` ends the run and publishes ``variances_``, ``scores_``
+    and ``feature_importances_``; they do not exist before the first run ends.
+    """
+
+    _RESULT_ATTRIBUTES = ("variances_", "scores_", "feature_importances_")
+
+    def _start_over(self, on, param_name, feature_axis):
+        self.tracker_ = InputWeightVariance(on, param_name, feature_axis)
+        for name in self._RESULT_ATTRIBUTES:
+            self.__dict__.pop(name, None)
+
+    def _finish_tracking(self):
+        results = self.tracker_.end()
+        if results is not None:
+            self.variances_ = results["variances"]
+            self.scores_ = results["scores"]
+            self.feature_importances_ = results["feature_importances"]
+
+    @property
+    def var_scores(self):
+        """Scores min-max scaled to [0, 1], as the original VIANN code reported them."""
+        return min_max_scale(self.scores_).numpy()
+
+    @property
+    def importances_history_(self):
+        """Importances after each epoch, shape (n_epochs, n_features)."""
+        return self.tracker_.importances_history()
+
+    @property
+    def param_name_(self):
+        """Name of the tracked weight."""
+        return self.tracker_.param_name
+
+    @property
+    def n_samples_(self):
+        """Number of weight snapshots the variance is computed from."""
+        return self.tracker_.moments.count

@@ -10,7 +10,7 @@ import warnings
 
 import torch
 
-__all__ = ["RunningMoments", "viann_scores", "normalize_scores"]
+__all__ = ["RunningMoments", "viann_scores", "normalize_scores", "min_max_scale"]
 
 
 class RunningMoments:
@@ -246,3 +246,30 @@ def _normalize(scores):
     if total == 0:
         return torch.full_like(scores, 1.0 / scores.numel()), True
     return scores / total, False
+
+
+def min_max_scale(scores):
+    """Scale scores to [0, 1], the least important feature at 0: the paper's ``var_scores``.
+
+    Parameters
+    ----------
+    scores : torch.Tensor or array-like of shape (n_features,)
+
+    Returns
+    -------
+    scaled : torch.Tensor
+        Float64. When all scores are equal there is no range to scale by, and
+        every feature gets 0 rather than the NaN of a division by zero.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from viann_sklearn._welford import min_max_scale
+    >>> min_max_scale(torch.tensor([2.0, 4.0, 3.0]))
+    tensor([0.0000, 1.0000, 0.5000], dtype=torch.float64)
+    """
+    scores = torch.as_tensor(scores).detach().to(torch.float64)
+    spread = scores.max() - scores.min()
+    if spread == 0:
+        return torch.zeros_like(scores)
+    return (scores - scores.min()) / spread
