@@ -328,3 +328,22 @@ def test_interrupt_inside_first_epoch_leaves_a_usable_model(classification_data,
     assert clf.variance_importance_.n_samples_ == 2  # the start and the weights reached
     assert np.all(np.isfinite(clf.feature_importances_))
     assert clf.predict(X).shape == (240,)
+
+
+def test_weight_init_normal_or_glorot(classification_data):
+    from viann_sklearn._mlp import MultiLayerPerceptron
+
+    generator = torch.Generator().manual_seed(0)
+    normal = MultiLayerPerceptron(6, [400], 3, weight_init=0.05, generator=generator)
+    assert normal.layers[0].weight.std().item() == pytest.approx(0.05, rel=0.05)
+    assert torch.all(normal.layers[0].bias == 0)
+    glorot = MultiLayerPerceptron(6, [400], 3, generator=generator)
+    bound = np.sqrt(6 / (6 + 400))
+    assert glorot.layers[0].weight.abs().max().item() <= bound
+    assert glorot.layers[0].weight.abs().max().item() > 0.9 * bound
+
+    X, y = classification_data
+    clf = VIANNClassifier(**dict(FAST, max_iter=1), weight_init=1e-6).fit(X, y)
+    assert clf.net_.module_.layers[0].weight.abs().max().item() < 0.1  # far below Glorot's 0.54
+    with pytest.raises(InvalidParameterError, match="weight_init"):
+        VIANNClassifier(weight_init="he").fit(X, y)

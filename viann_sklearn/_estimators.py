@@ -63,6 +63,7 @@ class _BaseVIANN(BaseEstimator):
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "weight_init": [StrOptions({"glorot_uniform"}), Interval(Real, 0, None, closed="neither")],
         "importance_on": [StrOptions(set(TRACKING_MODES))],
         "device": [str, torch.device],
     }
@@ -90,6 +91,7 @@ class _BaseVIANN(BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        weight_init="glorot_uniform",
         importance_on="epoch",
         device="cpu",
     ):
@@ -113,6 +115,7 @@ class _BaseVIANN(BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.weight_init = weight_init
         self.importance_on = importance_on
         self.device = device
 
@@ -169,7 +172,9 @@ class _BaseVIANN(BaseEstimator):
         return self
 
     def _new_net(self, n_features, hidden_layer_sizes, batch_size, device):
-        module = MultiLayerPerceptron(n_features, hidden_layer_sizes, self._n_network_outputs(), self.activation)
+        module = MultiLayerPerceptron(
+            n_features, hidden_layer_sizes, self._n_network_outputs(), self.activation, self.weight_init
+        )
         net = NeuralNet(
             module.to(self._compute_dtype),
             criterion=nn.CrossEntropyLoss if is_classifier_like(self) else HalfSquaredError,
@@ -422,6 +427,12 @@ _SHARED_PARAMETERS_DOC = """
         Adam's numerical stability term.
     n_iter_no_change : int, default=10
         Epochs without an improvement of ``tol`` that end training.
+    weight_init : "glorot_uniform" or float, default="glorot_uniform"
+        Initial weights: MLPClassifier's Glorot-uniform, or a float, the
+        standard deviation of a zero-mean normal (biases start at zero). The
+        VIANN paper used 0.05. A small initialisation keeps the final
+        magnitude of weights from useless inputs from being mostly their
+        random start, which VIANN's score multiplies in.
     importance_on : {"epoch", "batch"}, default="epoch"
         Sample the input weights for VIANN after every epoch (as in the paper)
         or after every batch.

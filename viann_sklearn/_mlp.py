@@ -31,6 +31,10 @@ class MultiLayerPerceptron(nn.Module):
         Width of the output: the number of classes, or of regression targets.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
+    weight_init : "glorot_uniform" or float, default="glorot_uniform"
+        MLPClassifier's Glorot-uniform initialisation, or the standard
+        deviation of a zero-mean normal one (with zero biases), such as the
+        VIANN paper's 0.05.
     generator : torch.Generator, default=None
         Source of the initial weights; ``None`` uses torch's global one.
     """
@@ -38,7 +42,8 @@ class MultiLayerPerceptron(nn.Module):
     #: Name of the weight that receives the input, the one VIANN tracks.
     input_weight_name = "layers.0.weight"
 
-    def __init__(self, n_features, hidden_layer_sizes, n_outputs, activation="relu", generator=None):
+    def __init__(self, n_features, hidden_layer_sizes, n_outputs, activation="relu",
+                 weight_init="glorot_uniform", generator=None):
         super().__init__()
         widths = [n_features, *hidden_layer_sizes, n_outputs]
         layers = []
@@ -46,18 +51,23 @@ class MultiLayerPerceptron(nn.Module):
             layers.append(nn.Linear(n_in, n_out))
             layers.append(ACTIVATIONS[activation]())
         self.layers = nn.Sequential(*layers[:-1])  # no activation after the output layer
-        self._glorot_uniform_(activation, generator)
+        self._initialize(activation, weight_init, generator)
 
     @torch.no_grad()
-    def _glorot_uniform_(self, activation, generator):
-        # MLPClassifier's initialisation (Glorot & Bengio 2010), so that the
-        # same learning rate means the same thing in both.
+    def _initialize(self, activation, weight_init, generator):
         factor = 2.0 if activation == "logistic" else 6.0
         for layer in self.layers:
-            if isinstance(layer, nn.Linear):
+            if not isinstance(layer, nn.Linear):
+                continue
+            if weight_init == "glorot_uniform":
+                # MLPClassifier's initialisation (Glorot & Bengio 2010), so that
+                # the same learning rate means the same thing in both.
                 bound = math.sqrt(factor / (layer.in_features + layer.out_features))
                 layer.weight.uniform_(-bound, bound, generator=generator)
                 layer.bias.uniform_(-bound, bound, generator=generator)
+            else:
+                layer.weight.normal_(0.0, weight_init, generator=generator)
+                layer.bias.zero_()
 
     def forward(self, X):
         return self.layers(X)
