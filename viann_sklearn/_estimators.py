@@ -14,13 +14,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch import NeuralNet
 from torch import nn
 
 from ._callbacks import VarianceImportance
 from ._mlp import HalfSquaredError, MultiLayerPerceptron
 from ._tracker import TRACKING_MODES
-from ._training import ConvergenceMonitor
+from ._training import ConvergenceMonitor, LeanNet, TensorBatches, fused_supported
 
 __all__ = ["VIANNClassifier", "VIANNRegressor"]
 
@@ -64,7 +63,7 @@ class _BaseVIANN(BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "weight_init": [StrOptions({"glorot_uniform"}), Interval(Real, 0, None, closed="neither")],
-        "importance_on": [StrOptions(set(TRACKING_MODES))],
+        "importance_on": [StrOptions(set(TRACKING_MODES)), None],
         "device": [str, torch.device],
     }
 
@@ -145,18 +144,17 @@ class _BaseVIANN(BaseEstimator):
             X_train, y_train, validation = self._split_validation(X, targets, seed)
         n_samples = X_train.shape[0]
         batch_size = self._checked_batch_size(n_samples)
-        X_train = self._to_tensor(X_train)
-        y_train = self._to_tensor(y_train, dtype=np.int64 if is_classifier_like(self) else None)
+        # Moved to the training device once; every batch is then a slice of these.
+        X_train = self._to_tensor(X_train).to(device)
+        y_train = self._to_tensor(y_train, dtype=np.int64 if is_classifier_like(self) else None).to(device)
 
         with _seeded_torch(seed, device):
             if continuing:
                 net = self.net_
-                self._configure_net(net, batch_size, new_optimizer=not incremental)
+                self._configure_net(net, batch_size, device, new_optimizer=not incremental)
             else:
                 net = self._new_net(X.shape[1], hidden_layer_sizes, batch_size, device)
-            importance = dict(net.callbacks_)["variance_importance"]
-            if importance.on != self.importance_on:  # changed between warm-started fits
-                importance.on = importance.tracker_.on = self.importance_on
+            self._update_tracking_mode(net)
             monitor = dict(net.callbacks_)["convergence"]
             epochs = 1 if incremental else self.max_iter
             monitor.prepare(
@@ -175,23 +173,25 @@ class _BaseVIANN(BaseEstimator):
         module = MultiLayerPerceptron(
             n_features, hidden_layer_sizes, self._n_network_outputs(), self.activation, self.weight_init
         )
-        net = NeuralNet(
-            module.to(self._compute_dtype),
+        callbacks = [("convergence", ConvergenceMonitor())]
+        if self.importance_on is not None:
+            # VIANN before the monitor: it must see the epoch on which the
+            # monitor stops training (see ConvergenceMonitor).
+            tracker = VarianceImportance(self.importance_on, module.input_weight_name)
+            callbacks.insert(0, ("variance_importance", tracker))
+        net = LeanNet(
+            module.to(device=device, dtype=self._compute_dtype),
             criterion=nn.CrossEntropyLoss if is_classifier_like(self) else HalfSquaredError,
             train_split=None,
             device=device,
-            callbacks=[
-                # VIANN before the monitor: it must see the epoch on which the
-                # monitor stops training (see ConvergenceMonitor).
-                ("variance_importance", VarianceImportance(self.importance_on, module.input_weight_name)),
-                ("convergence", ConvergenceMonitor()),
-            ],
+            iterator_train=TensorBatches,
+            callbacks=callbacks,
             **self._loop_settings(batch_size),
-            **self._optimizer_settings(batch_size),
+            **self._optimizer_settings(batch_size, device),
         )
         return net.initialize()
 
-    def _configure_net(self, net, batch_size, new_optimizer):
+    def _configure_net(self, net, batch_size, device, new_optimizer):
         # skorch's set_params rejects some of these on an initialized net, and
         # would reset the callbacks (and the VIANN variance) on others.
         for name, value in self._loop_settings(batch_size).items():
@@ -199,14 +199,25 @@ class _BaseVIANN(BaseEstimator):
         if new_optimizer:  # a warm-start fit uses the current settings, as MLPClassifier does
             for name in [name for name in vars(net) if name.startswith("optimizer__")]:
                 delattr(net, name)
-            for name, value in self._optimizer_settings(batch_size).items():
+            for name, value in self._optimizer_settings(batch_size, device).items():
                 setattr(net, name, value)
             net.initialize_optimizer()
+
+    def _update_tracking_mode(self, net):
+        callbacks = dict(net.callbacks_)
+        if ("variance_importance" in callbacks) != (self.importance_on is not None):
+            raise ValueError(
+                "importance_on cannot switch between None and a tracking mode while training "
+                "continues (warm_start or partial_fit); fit from scratch instead."
+            )
+        importance = callbacks.get("variance_importance")
+        if importance is not None and importance.on != self.importance_on:
+            importance.on = importance.tracker_.on = self.importance_on
 
     def _loop_settings(self, batch_size):
         return dict(batch_size=batch_size, iterator_train__shuffle=self.shuffle, verbose=int(self.verbose))
 
-    def _optimizer_settings(self, batch_size):
+    def _optimizer_settings(self, batch_size, device):
         # alpha is MLPClassifier's L2 penalty, alpha / (2 * batch) * ||W||^2 on
         # weights only; its gradient is weight decay of alpha / batch, and
         # Adam's weight_decay is the same coupled L2 gradient (not AdamW).
@@ -216,10 +227,14 @@ class _BaseVIANN(BaseEstimator):
             optimizer__param_groups=[("*bias", {"weight_decay": 0.0})],
         )
         if self.solver == "adam":
-            return dict(common, optimizer=torch.optim.Adam,
-                        optimizer__betas=(self.beta_1, self.beta_2), optimizer__eps=self.epsilon)
-        return dict(common, optimizer=torch.optim.SGD, optimizer__momentum=self.momentum,
-                    optimizer__nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
+            settings = dict(common, optimizer=torch.optim.Adam,
+                            optimizer__betas=(self.beta_1, self.beta_2), optimizer__eps=self.epsilon)
+        else:
+            settings = dict(common, optimizer=torch.optim.SGD, optimizer__momentum=self.momentum,
+                            optimizer__nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
+        if fused_supported(settings["optimizer"], device.type):
+            settings["optimizer__fused"] = True
+        return settings
 
     def _split_validation(self, X, targets, seed):
         n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
@@ -339,7 +354,10 @@ class _BaseVIANN(BaseEstimator):
     def variance_importance_(self):
         """The :class:`VarianceImportance` callback that tracked training."""
         check_is_fitted(self)
-        return dict(self.net_.callbacks_)["variance_importance"]
+        callbacks = dict(self.net_.callbacks_)
+        if "variance_importance" not in callbacks:
+            raise AttributeError(f"This {type(self).__name__} was trained with importance_on=None: no importances.")
+        return callbacks["variance_importance"]
 
     @property
     def feature_importances_(self):
@@ -433,9 +451,10 @@ _SHARED_PARAMETERS_DOC = """
         VIANN paper used 0.05. A small initialisation keeps the final
         magnitude of weights from useless inputs from being mostly their
         random start, which VIANN's score multiplies in.
-    importance_on : {"epoch", "batch"}, default="epoch"
+    importance_on : {"epoch", "batch"} or None, default="epoch"
         Sample the input weights for VIANN after every epoch (as in the paper)
-        or after every batch.
+        or after every batch. None trains without tracking, and without
+        ``feature_importances_``.
     device : str or torch.device, default="cpu"
         Where to train, e.g. "cuda".
 """

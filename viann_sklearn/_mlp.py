@@ -3,6 +3,7 @@
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["ACTIVATIONS", "MultiLayerPerceptron", "HalfSquaredError"]
@@ -12,6 +13,14 @@ ACTIVATIONS = {
     "logistic": nn.Sigmoid,
     "tanh": nn.Tanh,
     "relu": nn.ReLU,
+}
+
+# The same functions without a module around them, for the forward pass.
+_ACTIVATION_FUNCTIONS = {
+    "identity": None,
+    "logistic": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": torch.relu,
 }
 
 
@@ -51,6 +60,8 @@ class MultiLayerPerceptron(nn.Module):
             layers.append(nn.Linear(n_in, n_out))
             layers.append(ACTIVATIONS[activation]())
         self.layers = nn.Sequential(*layers[:-1])  # no activation after the output layer
+        self._linear = [layer for layer in self.layers if isinstance(layer, nn.Linear)]
+        self._activation = _ACTIVATION_FUNCTIONS[activation]
         self._initialize(activation, weight_init, generator)
 
     @torch.no_grad()
@@ -70,7 +81,15 @@ class MultiLayerPerceptron(nn.Module):
                 layer.bias.zero_()
 
     def forward(self, X):
-        return self.layers(X)
+        # The same arithmetic as self.layers(X), without seven trips through
+        # nn.Module.__call__ per batch: that dispatch was a tenth of a small
+        # network's training time. (Hooks on the inner layers do not fire.)
+        *hidden, output = self._linear
+        for layer in hidden:
+            X = F.linear(X, layer.weight, layer.bias)
+            if self._activation is not None:
+                X = self._activation(X)
+        return F.linear(X, output.weight, output.bias)
 
 
 class HalfSquaredError(nn.Module):

@@ -1,0 +1,108 @@
+"""The estimators' training machinery: in-memory batches, the lean net, the fast path."""
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from skorch.callbacks import Callback
+from skorch.dataset import Dataset
+from torch import nn
+from torch.utils.data import DataLoader
+
+import viann_sklearn._estimators as estimators_module
+from viann_sklearn import VIANNClassifier, VIANNRegressor
+from viann_sklearn._training import LeanNet, TensorBatches, fused_supported
+
+FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=8, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def test_tensor_batches_cover_every_row_once_per_epoch():
+    X = torch.arange(23.0).reshape(23, 1)
+    batches = TensorBatches(Dataset(X, torch.arange(23)), batch_size=5, shuffle=True)
+    assert len(batches) == 5
+    epochs = []
+    for _ in range(2):
+        rows = torch.cat([Xb for Xb, _ in batches]).ravel()
+        labels = torch.cat([yb for _, yb in batches])
+        assert sorted(rows.tolist()) == list(range(23))
+        epochs.append(rows)
+    assert not torch.equal(epochs[0], epochs[1]), "a new permutation every epoch"
+    in_order = TensorBatches(Dataset(X, torch.arange(23)), batch_size=5, shuffle=False)
+    assert torch.cat([Xb for Xb, _ in in_order]).ravel().tolist() == list(range(23))
+    with pytest.raises(TypeError, match="skorch Dataset of tensors"):
+        TensorBatches(Dataset(np.zeros((3, 1)), np.zeros(3)), batch_size=2)
+
+
+def test_tensor_batches_draw_the_same_permutation_as_a_dataloader():
+    dataset = Dataset(torch.arange(50.0).reshape(50, 1), torch.arange(50))
+    torch.manual_seed(3)
+    fast = [Xb.ravel().tolist() for _ in range(3) for Xb, _ in TensorBatches(dataset, 8, shuffle=True)]
+    torch.manual_seed(3)
+    generic = [Xb.ravel().tolist() for _ in range(3) for Xb, _ in DataLoader(dataset, batch_size=8, shuffle=True)]
+    assert fast == generic
+
+
+@pytest.mark.parametrize("Estimator, target", [(VIANNClassifier, "class"), (VIANNRegressor, "value")])
+@pytest.mark.parametrize("importance_on", ["epoch", "batch"])
+def test_fast_path_gives_the_same_model_as_skorchs_generic_path(Estimator, target, importance_on, monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 5))
+    y = (X[:, 0] > 0).astype(int) if target == "class" else X[:, 0] - 2 * X[:, 3]
+    params = dict(FAST, batch_size=16, importance_on=importance_on)
+    fast = Estimator(**params).fit(X, y)
+    monkeypatch.setattr(estimators_module, "TensorBatches", DataLoader)  # skorch's per-sample path
+    generic = Estimator(**params).fit(X, y)
+    assert isinstance(generic.net_.get_iterator(Dataset(torch.zeros(2, 5), torch.zeros(2)), training=True), DataLoader)
+    np.testing.assert_array_equal(fast.feature_importances_, generic.feature_importances_)
+    np.testing.assert_array_equal(fast.predict(X), generic.predict(X))
+    np.testing.assert_array_equal(fast.loss_curve_, generic.loss_curve_)
+
+
+def test_lean_net_notifies_only_the_callbacks_that_listen():
+    class CountBatches(Callback):
+        def initialize(self):
+            self.calls_ = 0
+            return self
+
+        def on_batch_begin(self, net, **kwargs):
+            self.calls_ += 1
+
+    class EpochsOnly(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            pass
+    net = LeanNet(nn.Linear(3, 1), criterion=nn.MSELoss, max_epochs=2, batch_size=4, train_split=None,
+                  verbose=0, callbacks=[("count", CountBatches()), ("quiet", EpochsOnly())])
+    X = np.zeros((8, 3), np.float32)
+    net.fit(X, np.zeros((8, 1), np.float32))
+    assert dict(net.callbacks_)["count"].calls_ == 4
+    assert dict(net.callbacks_)["quiet"] not in net._listeners("on_batch_begin")
+    net.fit(X, np.zeros((8, 1), np.float32))  # a new fit re-initializes the callbacks: cache rebuilt
+    assert dict(net.callbacks_)["count"].calls_ == 4
+
+
+def test_fused_optimizer_where_torch_supports_it():
+    clf = VIANNClassifier(**FAST).fit(np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2)
+    assert clf.net_.optimizer_.defaults.get("fused", False) == fused_supported(torch.optim.Adam, "cpu")
+    assert [group["weight_decay"] for group in clf.net_.optimizer_.param_groups] == [0.0, 1e-4 / 40]
+
+
+def test_tracking_off_trains_without_importances():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), np.arange(60) % 2
+    clf = VIANNClassifier(**FAST, importance_on=None).fit(X, y)
+    assert clf.predict(X).shape == (60,)
+    assert not hasattr(clf, "feature_importances_")
+    with pytest.raises(AttributeError, match="importance_on=None"):
+        clf.variance_importance_
+    clf.set_params(warm_start=True, importance_on="epoch")
+    with pytest.raises(ValueError, match="importance_on cannot switch between None"):
+        clf.fit(X, y)
