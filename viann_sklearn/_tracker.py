@@ -5,6 +5,8 @@ the skorch callback and the plain-PyTorch tracker call its four methods at the
 right moments of their training loops.
 """
 
+import copy
+import math
 import warnings
 
 import numpy as np
@@ -60,7 +62,7 @@ class InputWeightVariance:
         self.param_name = param_name
         self.feature_axis = feature_axis
         self.moments = RunningMoments()
-        self.history = []  # importances after each epoch, as float64 arrays
+        self.history = []  # raw scores after each epoch (CPU, float64); normalised when read
         self.epochs = 0
         self._input_weight = None  # only held while training: never pickled with a model
         self._model = None
@@ -111,9 +113,14 @@ class InputWeightVariance:
             self._fall_back_to_registration_order()
         if self.on == "epoch" or self._stepped_since_sample:
             self._sample()
-        self._check_finite()
         if self.moments.count >= 2:
-            self.history.append(self._compute()[2].cpu().numpy())
+            # Raw scores from the unscaled sum of squares: the 1 / (n - 1) of
+            # the variance cancels when a row is normalised, so a few small
+            # operations and one copy to the host are all an epoch costs.
+            tracked = self._input_weight
+            scores = viann_scores(self.moments.m2, tracked.read(), tracked.feature_axis, tracked.groups).cpu()
+            self._check_finite(scores)
+            self.history.append(scores)
 
     def end(self):
         """Finish a training run and return its results.
@@ -143,7 +150,7 @@ class InputWeightVariance:
                 stacklevel=2,
             )
         else:
-            self._check_finite()
+            self._check_finite(self.moments.m2)
             variances, scores, importances, all_zero = self._compute()
             if all_zero:
                 warnings.warn(
@@ -195,9 +202,10 @@ class InputWeightVariance:
         )
         self.track(input_weight)
 
-    def _check_finite(self):
-        # One device sync per epoch: NaN from any batch propagates into m2.
-        if self.moments.count and not bool(torch.isfinite(self.moments.m2).all()):
+    def _check_finite(self, values):
+        # NaN or infinity from any batch propagates into m2, from m2 into the
+        # scores and from them into their sum: one scalar check per epoch.
+        if not math.isfinite(values.sum().item()):
             raise ValueError(
                 f"Training diverged: the tracked weight {self.param_name!r} became NaN "
                 f"or infinite by epoch {self.epochs}. Lower the learning rate or scale "
@@ -205,10 +213,23 @@ class InputWeightVariance:
             )
 
     def importances_history(self):
-        """Importances after each epoch, shape (n_epochs, n_features)."""
+        """Importances after each epoch, shape (n_epochs, n_features), rows summing to 1."""
         if not self.history:
             return np.empty((0, 0))
-        return np.vstack(self.history)
+        scores = torch.stack(self.history)
+        totals = scores.sum(dim=1, keepdim=True)
+        uniform = torch.full_like(scores, 1.0 / scores.shape[1])
+        return torch.where(totals > 0, scores / totals.clamp_min(torch.finfo(scores.dtype).tiny), uniform).numpy()
+
+    def __getstate__(self):
+        # What only makes sense during a training run (hooks, a closure over
+        # the live parameter, the model) stays out of pickles; the statistics
+        # travel on the CPU, so a model trained on a GPU unpickles anywhere.
+        # track() moves them back to the weights' device when training goes on.
+        state = dict(self.__dict__, _input_weight=None, _model=None, _probe=None)
+        moments = copy.copy(self.moments)
+        state["moments"] = moments.to("cpu")
+        return state
 
 
 class ImportanceResultsMixin:

@@ -9,7 +9,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import Dataset
 
-__all__ = ["ConvergenceMonitor", "TensorBatches", "LeanNet", "fused_supported"]
+__all__ = ["ConvergenceMonitor", "TensorBatches", "LeanNet", "QuietPrintLog", "fused_supported"]
 
 
 class TensorBatches:
@@ -57,6 +57,18 @@ class TensorBatches:
             yield self.X[batch], self.y[batch]
 
 
+class QuietPrintLog(PrintLog):
+    """skorch's epoch table, built only when it will be printed.
+
+    ``PrintLog`` formats the table every epoch and only then looks at
+    ``verbose``: a tenth of a small network's training time, for nothing.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        if net.verbose:
+            super().on_epoch_end(net, **kwargs)
+
+
 class LeanNet(NeuralNet):
     """skorch's ``NeuralNet`` without per-batch work the estimators do not use.
 
@@ -64,8 +76,8 @@ class LeanNet(NeuralNet):
       callback of ours listens to ``on_grad_computed``, whose generator of
       parameters skorch would otherwise build at every batch.
     - The default callbacks are those the estimators read: the training loss,
-      and the epoch timer and log printed with ``verbose``. There is no
-      skorch validation split, so no validation loss.
+      and the epoch timer and log printed with ``verbose`` (and only then
+      formatted). There is no skorch validation split, so no validation loss.
     - A batch event reaches only the callbacks that define a handler for it,
       and the module's train/eval mode is set only when it changes: both were
       per-batch Python work in skorch that showed up in profiles.
@@ -105,7 +117,7 @@ class LeanNet(NeuralNet):
         return [
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            ("print_log", PrintLog()),
+            ("print_log", QuietPrintLog()),
         ]
 
     def train_step(self, batch, **fit_params):

@@ -163,7 +163,8 @@ def viann_scores(variance, final_weight, feature_axis=1, groups=1):
     tensor([4., 0., 2.], dtype=torch.float64)
     """
     variance = torch.as_tensor(variance).detach().to(torch.float64)
-    weight = torch.as_tensor(final_weight).detach().to(device=variance.device, dtype=torch.float64)
+    # No float64 copy of the weight: type promotion makes the product float64.
+    weight = torch.as_tensor(final_weight).detach().to(device=variance.device)
     if variance.shape != weight.shape:
         raise ValueError(
             f"variance and final_weight must have the same shape; got "
@@ -178,8 +179,9 @@ def viann_scores(variance, final_weight, feature_axis=1, groups=1):
         )
     contribution = variance * weight.abs()
     if groups == 1:
-        by_feature = contribution.movedim(feature_axis, 0)
-        return by_feature.reshape(by_feature.shape[0], -1).sum(dim=1)
+        # One reduction over every other axis: this runs after every epoch.
+        other_axes = [axis for axis in range(contribution.ndim) if axis != feature_axis % contribution.ndim]
+        return contribution.sum(dim=other_axes) if other_axes else contribution
     if feature_axis % variance.ndim != 1 or variance.ndim < 2:
         raise ValueError("groups > 1 needs feature_axis=1 and the grouped axis 0.")
     n_out, n_in_per_group = contribution.shape[:2]
