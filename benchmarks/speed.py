@@ -27,6 +27,7 @@ Usage::
 """
 
 import argparse
+import gc
 import json
 import subprocess
 import sys
@@ -105,15 +106,25 @@ def warm_up():
 
 
 def alternate(contenders, rounds):
-    """Seconds of each contender per round, run in rotating order."""
+    """Seconds of each contender per round, run in rotating order.
+
+    As ``timeit`` does, garbage is collected before each run and the cyclic
+    collector is off during it: otherwise a contender pays for the garbage the
+    previous one left (skorch's DataLoader path leaves a lot).
+    """
     names = list(contenders)
     seconds = {name: [] for name in names}
     for round_index in range(rounds):
         for offset in range(len(names)):
             name = names[(round_index + offset) % len(names)]
-            started = time.perf_counter()
-            contenders[name]()
-            seconds[name].append(time.perf_counter() - started)
+            gc.collect()
+            gc.disable()
+            try:
+                started = time.perf_counter()
+                contenders[name]()
+                seconds[name].append(time.perf_counter() - started)
+            finally:
+                gc.enable()
     return {name: np.array(values) for name, values in seconds.items()}
 
 

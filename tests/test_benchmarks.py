@@ -15,3 +15,13 @@ def test_compare_feature_importance_runs_one_seed():
     assert completed.returncode == 0, completed.stderr
     assert "Against the random forest" in completed.stdout
     assert "Lowest agreement between two adapters" in completed.stdout
+
+
+def test_speed_benchmark_quick_mode_runs_every_section():
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "speed.py"), "--quick"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr
+    for section in ("1. fit", "2. Tracking overhead", "3. Cost of importances", "4. Scale", "5. Predict"):
+        assert section in completed.stdout
