@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
@@ -130,6 +130,7 @@ class _BaseVIANN(BaseEstimator):
         hidden_layer_sizes = self._checked_hidden_layer_sizes()
         device = self._checked_device()
         targets = self._encode_targets(y, continuing=continuing, incremental=incremental, classes=classes)
+        self._record_column_ranges(X, continuing)
 
         if not continuing or not incremental:
             # A fit draws from a fresh RandomState (identical fits for an int
@@ -261,6 +262,15 @@ class _BaseVIANN(BaseEstimator):
 
         return validation_score
 
+    def _record_column_ranges(self, X, continuing):
+        # Running min and max of every column over all the data trained on, so
+        # that "constant" means constant across partial_fit chunks too.
+        column_min, column_max = X.min(axis=0), X.max(axis=0)
+        if continuing:
+            column_min = np.minimum(column_min, self._column_min)
+            column_max = np.maximum(column_max, self._column_max)
+        self._column_min, self._column_max = column_min, column_max
+
     def _record_training(self, monitor, n_samples, incremental, continuing):
         self.loss_curve_ = list(monitor.loss_curve_)
         # Empty only if training was interrupted inside its first epoch.
@@ -298,7 +308,10 @@ class _BaseVIANN(BaseEstimator):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if np.ndim(sizes) == 0 else list(sizes)
         if not all(isinstance(size, Integral) and not isinstance(size, bool) and size > 0 for size in sizes):
-            raise ValueError(f"hidden_layer_sizes must contain positive integers; got {self.hidden_layer_sizes!r}.")
+            raise InvalidParameterError(
+                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must contain "
+                f"positive integers. Got {self.hidden_layer_sizes!r} instead."
+            )
         return [int(size) for size in sizes]
 
     def _checked_device(self):
@@ -361,14 +374,25 @@ class _BaseVIANN(BaseEstimator):
 
     @property
     def feature_importances_(self):
-        """VIANN importance of each feature: ndarray of shape (n_features,), >= 0, sums to 1."""
+        """VIANN importance of each feature: ndarray of shape (n_features,), >= 0, sums to 1.
+
+        A column that was constant in all the training data gets exactly 0:
+        it cannot inform a prediction. (Its weights still move, by the L2
+        penalty, and under Adam by as much as any other weight, since Adam
+        scales every update to the same size.)
+        """
         importance = self.variance_importance_
         if not hasattr(importance, "feature_importances_"):
             raise AttributeError(
                 f"This {type(self).__name__} has no feature importances: training stopped "
                 "before the first weight update."
             )
-        return importance.feature_importances_.copy()
+        importances = importance.feature_importances_.copy()
+        constant = self._column_min == self._column_max
+        if constant.any() and importances[~constant].sum() > 0:
+            importances[constant] = 0.0
+            importances /= importances.sum()
+        return importances
 
     @property
     def coefs_(self):

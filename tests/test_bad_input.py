@@ -1,0 +1,180 @@
+"""The bad-input matrix: every case is a clear error naming the problem, or a correct result.
+
+docs/robustness.md shows the same matrix as a table; keep them in step.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from viann_sklearn import VIANNClassifier, VIANNRegressor
+
+FAST = dict(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=5, random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def _data(n=60, d=4):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, d))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def _with(X, row, column, value):
+    X = X.astype(object) if isinstance(value, (str, dict)) else X.copy()
+    X[row, column] = value
+    return X
+
+
+X_GOOD, Y_GOOD = _data()
+
+ERRORS = [
+    # case, estimator, X, y, exception, message that names the problem
+    ("NaN in X", VIANNClassifier, _with(X_GOOD, 3, 1, np.nan), Y_GOOD, ValueError, "Input X contains NaN"),
+    ("inf in X", VIANNClassifier, _with(X_GOOD, 3, 1, np.inf), Y_GOOD, ValueError, "Input X contains infinity"),
+    ("NaN in y", VIANNRegressor, X_GOOD, np.where(Y_GOOD == 1, np.nan, 0.0), ValueError, "Input y contains NaN"),
+    ("inf in y", VIANNRegressor, X_GOOD, np.where(Y_GOOD == 1, np.inf, 0.0), ValueError, "Input y contains infinity"),
+    ("1-D X", VIANNClassifier, X_GOOD[:, 0], Y_GOOD, ValueError, "Expected 2D array"),
+    ("empty X", VIANNClassifier, X_GOOD[:0], Y_GOOD[:0], ValueError, r"0 sample\(s\)"),
+    ("no features", VIANNClassifier, X_GOOD[:, :0], Y_GOOD, ValueError, r"0 feature\(s\)"),
+    ("one class", VIANNClassifier, X_GOOD, np.zeros(60), ValueError, "only one class"),
+    ("single sample (classifier)", VIANNClassifier, X_GOOD[:1], Y_GOOD[:1], ValueError, "only one class"),
+    ("strings in X", VIANNClassifier, _with(X_GOOD, 0, 0, "tall"), Y_GOOD, ValueError, "could not convert string to float"),
+    ("objects in X", VIANNClassifier, _with(X_GOOD, 0, 0, {"a": 1}), Y_GOOD, TypeError, "must be a string or a (real )?number"),
+    ("mismatched lengths", VIANNClassifier, X_GOOD, Y_GOOD[:-1], ValueError, "inconsistent numbers of samples"),
+    ("sparse X", VIANNClassifier, scipy.sparse.csr_matrix(X_GOOD), Y_GOOD, TypeError, "Sparse data was passed"),
+    ("regression target for a classifier", VIANNClassifier, X_GOOD, X_GOOD[:, 0], ValueError, "Unknown label type"),
+    ("multilabel y", VIANNClassifier, X_GOOD, np.column_stack([Y_GOOD, Y_GOOD]), ValueError, "y should be a 1d array"),
+    ("strings as regression targets", VIANNRegressor, X_GOOD, np.array(["a"] * 60), ValueError, "could not convert string to float"),
+]
+
+
+@pytest.mark.parametrize("case, Estimator, X, y, error, message", ERRORS, ids=[case[0] for case in ERRORS])
+def test_bad_input_is_a_clear_error(case, Estimator, X, y, error, message):
+    with pytest.raises(error, match=message):
+        Estimator(**FAST).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
+        (dict(hidden_layer_sizes="wide"), "hidden_layer_sizes"),
+        (dict(activation="gelu"), "activation"),
+        (dict(solver="lbfgs"), "solver"),
+        (dict(alpha=-1.0), "alpha"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(batch_size="big"), "batch_size"),
+        (dict(learning_rate_init=0.0), "learning_rate_init"),
+        (dict(max_iter=0), "max_iter"),
+        (dict(max_iter=2.5), "max_iter"),
+        (dict(shuffle="yes"), "shuffle"),
+        (dict(random_state="seed"), "random_state"),
+        (dict(tol=-1.0), "tol"),
+        (dict(momentum=1.5), "momentum"),
+        (dict(validation_fraction=1.0), "validation_fraction"),
+        (dict(beta_1=1.0), "beta_1"),
+        (dict(epsilon=0.0), "epsilon"),
+        (dict(n_iter_no_change=0), "n_iter_no_change"),
+        (dict(weight_init=-0.1), "weight_init"),
+        (dict(importance_on="always"), "importance_on"),
+        (dict(device=0), "device"),
+    ],
+)
+def test_invalid_parameters_name_the_parameter(params, message):
+    with pytest.raises(InvalidParameterError, match=f"'{message}' parameter"):
+        VIANNClassifier(**dict(FAST, **params)).fit(X_GOOD, Y_GOOD)
+
+
+def test_wrong_number_of_features_at_predict():
+    model = VIANNClassifier(**FAST).fit(X_GOOD, Y_GOOD)
+    with pytest.raises(ValueError, match="X has 3 features, but VIANNClassifier is expecting 4"):
+        model.predict(X_GOOD[:, :3])
+
+
+def test_predict_before_fit():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        VIANNRegressor().predict(X_GOOD)
+
+
+def test_constant_columns_get_zero_importance_and_rank_last():
+    X = X_GOOD.copy()
+    X[:, 2] = 0.0
+    X[:, 3] = 7.5
+    importances = VIANNClassifier(**FAST).fit(X, Y_GOOD).feature_importances_
+    assert np.all(np.isfinite(importances))
+    np.testing.assert_array_equal(importances[2:], [0.0, 0.0])
+    assert importances.sum() == pytest.approx(1.0)
+
+
+def test_a_column_constant_in_one_chunk_only_is_not_constant():
+    X = X_GOOD.copy()
+    X[:30, 1] = 1.0  # constant in the first chunk, not in the second
+    model = VIANNClassifier(**FAST)
+    model.partial_fit(X[:30], Y_GOOD[:30], classes=[0, 1])
+    assert model.feature_importances_[1] == 0.0
+    model.partial_fit(X[30:], Y_GOOD[30:])
+    assert model.feature_importances_[1] > 0.0
+
+
+def test_huge_magnitudes_give_a_correct_result():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(200, 4)) * 1e30
+    y = (X[:, 0] > 0).astype(int)
+    model = VIANNClassifier(**dict(FAST, max_iter=20)).fit(X, y)
+    assert np.all(np.isfinite(model.feature_importances_))
+    assert model.score(X, y) > 0.8
+    assert np.argmax(model.feature_importances_) == 0
+
+
+def test_single_sample_regression_fits():
+    model = VIANNRegressor(**FAST).fit(X_GOOD[:1], [3.0])
+    assert np.all(np.isfinite(model.feature_importances_))
+    assert model.predict(X_GOOD[:2]).shape == (2,)
+
+
+def test_max_iter_one_gives_finite_importances():
+    model = VIANNClassifier(**dict(FAST, max_iter=1)).fit(X_GOOD, Y_GOOD)
+    assert model.variance_importance_.n_samples_ == 2
+    assert np.all(np.isfinite(model.feature_importances_))
+
+
+@pytest.mark.parametrize("solver, dtype", [("sgd", np.float64), ("adam", np.float32)])
+def test_diverging_training_is_an_error_not_nan(solver, dtype):
+    # Adam's normalised steps keep float64 finite even at lr 1e12; float32 overflows.
+    X, y = _data(200)
+    with pytest.raises(ValueError, match="Training diverged.*(learning_rate_init|learning rate)"):
+        VIANNRegressor(**dict(FAST, solver=solver, learning_rate_init=1e12, max_iter=20)).fit(
+            (X * 1e6).astype(dtype), y * 1e12
+        )
+
+
+def test_interrupt_after_some_epochs_keeps_the_epochs_that_ran(monkeypatch):
+    from viann_sklearn._mlp import MultiLayerPerceptron
+
+    original_forward = MultiLayerPerceptron.forward
+    calls = []
+
+    def forward_then_ctrl_c(module, inputs):
+        calls.append(1)
+        if len(calls) == 7:  # epoch 4 of 60 rows at batch 20
+            raise KeyboardInterrupt
+        return original_forward(module, inputs)
+
+    monkeypatch.setattr(MultiLayerPerceptron, "forward", forward_then_ctrl_c)
+    with pytest.warns(UserWarning, match="interrupted after 2 of 5 epochs"):
+        model = VIANNClassifier(**dict(FAST, batch_size=20)).fit(X_GOOD, Y_GOOD)
+    monkeypatch.setattr(MultiLayerPerceptron, "forward", original_forward)
+    assert model.n_iter_ == 2
+    assert np.all(np.isfinite(model.feature_importances_))
+    model.partial_fit(X_GOOD, Y_GOOD)  # still usable
+    assert model.n_iter_ == 3
