@@ -2,6 +2,7 @@
 
 from skorch.callbacks import Callback
 
+from ._layers import is_main_process
 from ._stopping import check_threshold_options, should_stop
 from ._tracker import ImportanceResultsMixin, check_tracking_options
 
@@ -67,6 +68,9 @@ class VarianceImportance(ImportanceResultsMixin, Callback):
     add to the same variance; a fresh ``fit`` (which re-initializes the
     callbacks) starts over.
 
+    Under ``torch.distributed`` (DDP, Accelerate), only rank 0 tracks and has
+    importances; the other ranks hold identical weights and skip the work.
+
     Examples
     --------
     >>> import numpy as np
@@ -102,17 +106,21 @@ class VarianceImportance(ImportanceResultsMixin, Callback):
     def on_train_begin(self, net, **kwargs):
         if not hasattr(self, "tracker_"):  # used without net.initialize()
             self.initialize()
-        self.tracker_.begin(net.module_)
+        self.tracking_ = is_main_process()
+        if self.tracking_:
+            self.tracker_.begin(net.module_)
 
     def on_batch_end(self, net, training=False, **kwargs):
-        if training:
+        if training and self.tracking_:
             self.tracker_.after_step()
 
     def on_epoch_end(self, net, **kwargs):
-        self.tracker_.after_epoch()
+        if self.tracking_:
+            self.tracker_.after_epoch()
 
     def on_train_end(self, net, **kwargs):
-        self._finish_tracking()
+        if self.tracking_:
+            self._finish_tracking()
 
 
 class MetricThreshold(Callback):

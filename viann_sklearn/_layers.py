@@ -6,11 +6,19 @@ torch only: the skorch callback and the plain-PyTorch tracker both use it.
 from dataclasses import dataclass
 from typing import Callable
 
+import torch
 from torch import nn
 from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
 from torch.nn.parameter import UninitializedParameter
 
-__all__ = ["InputWeight", "ForwardOrderProbe", "unwrap_model", "input_weight_by_name", "first_input_weight"]
+__all__ = [
+    "InputWeight",
+    "ForwardOrderProbe",
+    "unwrap_model",
+    "input_weight_by_name",
+    "first_input_weight",
+    "is_main_process",
+]
 
 
 @dataclass
@@ -39,6 +47,17 @@ class InputWeight:
     read: Callable
     feature_axis: int
     groups: int = 1
+
+
+def is_main_process():
+    """False on every rank but 0 of an initialized ``torch.distributed`` group.
+
+    Under DistributedDataParallel (directly, or through Accelerate or
+    Lightning) every rank holds the same weights after each step: one rank
+    tracking them is enough, and only rank 0 has importances.
+    """
+    distributed = torch.distributed
+    return not (distributed.is_available() and distributed.is_initialized()) or distributed.get_rank() == 0
 
 
 def unwrap_model(model):

@@ -1,5 +1,6 @@
 """VIANN for a hand-written PyTorch training loop."""
 
+from ._layers import is_main_process
 from ._tracker import ImportanceResultsMixin, check_tracking_options
 
 __all__ = ["VarianceImportanceTorch"]
@@ -47,6 +48,9 @@ class VarianceImportanceTorch(ImportanceResultsMixin):
 
     Notes
     -----
+    Under ``torch.distributed`` (DDP), call it on every rank: only rank 0
+    tracks and has importances.
+
     Without ``param_name``, the tracked layer is the first one that runs in
     the first forward pass after ``on_train_begin()``. That pass happens
     before the first optimizer step, so the first sample is the weights
@@ -95,22 +99,27 @@ class VarianceImportanceTorch(ImportanceResultsMixin):
         """
         if not continue_training or not hasattr(self, "tracker_"):
             self._start_over(self.on, self.param_name, self.feature_axis)
-        self.tracker_.begin(self.model)
+        self.tracking_ = is_main_process()
+        if self.tracking_:
+            self.tracker_.begin(self.model)
 
     def on_batch_end(self):
         """Call after every optimizer step (needed in batch mode, harmless otherwise)."""
-        self._started("on_batch_end").after_step()
+        if self._started("on_batch_end"):
+            self.tracker_.after_step()
 
     def on_epoch_end(self):
         """Call after every epoch."""
-        self._started("on_epoch_end").after_epoch()
+        if self._started("on_epoch_end"):
+            self.tracker_.after_epoch()
 
     def on_train_end(self):
         """Call after training; computes the importances from the final weights."""
-        self._started("on_train_end")
-        self._finish_tracking()
+        if self._started("on_train_end"):
+            self._finish_tracking()
 
     def _started(self, method):
+        """Whether this process tracks; an error if on_train_begin() was not called."""
         if not hasattr(self, "tracker_"):
             raise RuntimeError(f"Call on_train_begin() before {method}().")
-        return self.tracker_
+        return self.tracking_
