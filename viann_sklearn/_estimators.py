@@ -6,7 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
@@ -125,7 +125,7 @@ class _BaseVIANN(BaseEstimator):
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
         X, y = validate_data(
             self, X, y, reset=not continuing, dtype=(np.float64, np.float32),
-            multi_output=not is_classifier_like(self), y_numeric=not is_classifier_like(self),
+            multi_output=not is_classifier(self), y_numeric=not is_classifier(self),
         )
         hidden_layer_sizes = self._checked_hidden_layer_sizes()
         device = self._checked_device()
@@ -147,7 +147,7 @@ class _BaseVIANN(BaseEstimator):
         batch_size = self._checked_batch_size(n_samples)
         # Moved to the training device once; every batch is then a slice of these.
         X_train = self._to_tensor(X_train).to(device)
-        y_train = self._to_tensor(y_train, dtype=np.int64 if is_classifier_like(self) else None).to(device)
+        y_train = self._to_tensor(y_train, dtype=np.int64 if is_classifier(self) else None).to(device)
 
         with _seeded_torch(seed, device):
             if continuing:
@@ -182,7 +182,7 @@ class _BaseVIANN(BaseEstimator):
             callbacks.insert(0, ("variance_importance", tracker))
         net = LeanNet(
             module.to(device=device, dtype=self._compute_dtype),
-            criterion=nn.CrossEntropyLoss if is_classifier_like(self) else HalfSquaredError,
+            criterion=nn.CrossEntropyLoss if is_classifier(self) else HalfSquaredError,
             train_split=None,
             device=device,
             iterator_train=TensorBatches,
@@ -240,14 +240,14 @@ class _BaseVIANN(BaseEstimator):
     def _split_validation(self, X, targets, seed):
         n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
         # Stratified, each class needs a row; either way, one row is no score.
-        needed = max(2, len(self.classes_)) if is_classifier_like(self) else 2
+        needed = max(2, len(self.classes_)) if is_classifier(self) else 2
         if n_validation < needed:
             raise ValueError(
                 f"The validation set is too small: validation_fraction={self.validation_fraction} "
                 f"of {X.shape[0]} samples is {n_validation}, and early stopping needs at least "
                 f"{needed}. Increase 'validation_fraction' or the size of your dataset."
             )
-        stratify = targets if is_classifier_like(self) else None
+        stratify = targets if is_classifier(self) else None
         X_train, X_val, y_train, y_val = train_test_split(
             X, targets, random_state=seed, test_size=n_validation, stratify=stratify
         )
@@ -417,10 +417,6 @@ class _BaseVIANN(BaseEstimator):
         tags.input_tags.sparse = False
         tags.input_tags.allow_nan = False
         return tags
-
-
-def is_classifier_like(estimator):
-    return isinstance(estimator, VIANNClassifier)
 
 
 _SHARED_PARAMETERS_DOC = """

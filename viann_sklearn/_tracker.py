@@ -1,8 +1,9 @@
 """The one implementation of VIANN tracking that every adapter drives.
 
 :class:`InputWeightVariance` knows torch modules but no training framework:
-the skorch callback and the plain-PyTorch tracker call its four methods at the
-right moments of their training loops.
+the skorch callback and the plain-PyTorch tracker call its methods at the right
+moments of their training loops, and the Keras callback hands it its kernel
+through :meth:`InputWeightVariance.track`.
 """
 
 import copy
