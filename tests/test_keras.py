@@ -174,3 +174,14 @@ def test_metric_threshold_stops_after_min_epochs(data):
         _fit(model, X, y, [stopper], epochs=1)
     with pytest.raises(ValueError, match="min_epochs must be an int >= 1"):
         MetricThreshold(min_epochs=0)
+
+
+def test_a_named_layer_without_kernel_or_a_model_without_one_is_an_error():
+    from viann_sklearn.keras import _input_weight
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(name="norm"), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="Layer 'norm' has no trainable kernel"):
+        _input_weight(model, "norm", None)
+    no_kernel = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization()])
+    with pytest.raises(ValueError, match="no trainable layer with a kernel"):
+        _input_weight(no_kernel, None, None)

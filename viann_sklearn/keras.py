@@ -181,23 +181,25 @@ def _kernel_of(layer):
 def _input_weight(model, layer_name, feature_axis):
     layers = list(_layers_in_order(model))
     if layer_name is not None:
-        matches = [layer for layer in layers if layer.name == layer_name]
-        if not matches:
+        named = [layer for layer in layers if layer.name == layer_name]
+        if not named:
             raise ValueError(
                 f"layer_name={layer_name!r} is not a layer of the model. "
                 f"Its layers are: {[layer.name for layer in layers]}."
             )
-        found = _kernel_of(matches[0])
-        if found is None:
-            raise ValueError(f"Layer {layer_name!r} has no trainable kernel to track.")
-        layer = matches[0]
+        layers = named
+    for layer in layers:
+        found = _kernel_of(layer)
+        if found is not None:
+            break
     else:
-        layer, found = next(((layer, _kernel_of(layer)) for layer in layers if _kernel_of(layer)), (None, None))
-        if found is None:
-            raise ValueError("The model has no trainable layer with a kernel to track.")
+        raise ValueError(
+            f"Layer {layer_name!r} has no trainable kernel to track." if layer_name
+            else "The model has no trainable layer with a kernel to track."
+        )
     variable, axis, groups = found
     ndim = len(variable.shape)
-    axis = (axis if feature_axis is None else feature_axis)
+    axis = axis if feature_axis is None else feature_axis
     if not -ndim <= axis < ndim:
         raise ValueError(f"feature_axis={axis} is out of range for a kernel of shape {tuple(variable.shape)}.")
     axis %= ndim
