@@ -3,24 +3,18 @@
 docs/robustness.md shows the same matrix as a table; keep them in step.
 """
 
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor
 
 FAST = dict(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=5, random_state=0)
 
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 def _data(n=60, d=4):

@@ -10,6 +10,7 @@ from torch import nn
 from viann_sklearn import MetricThreshold, VarianceImportance
 from viann_sklearn._tracker import InputWeightVariance
 from viann_sklearn._welford import viann_scores
+from _models import RegisteredBackwards
 
 
 class RecordWeights(Callback):
@@ -34,18 +35,6 @@ class RecordWeights(Callback):
     def on_epoch_end(self, net, **kwargs):
         if self.on == "epoch":
             self.snapshots_.append(self.get_weight(net.module_).detach().clone().double().numpy())
-
-
-class RegisteredBackwards(nn.Module):
-    """First module registered is the output layer, so registration order misleads."""
-
-    def __init__(self, n_features=6, n_hidden=3):
-        super().__init__()
-        self.head = nn.Linear(n_hidden, 2)
-        self.body = nn.Linear(n_features, n_hidden)
-
-    def forward(self, X):
-        return self.head(torch.tanh(self.body(X)))
 
 
 @pytest.fixture

@@ -15,13 +15,7 @@ from viann_sklearn._welford import viann_scores
 
 FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=30, random_state=0)
 
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    # Few epochs on purpose: the tests check contracts, not convergence.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 @pytest.fixture

@@ -5,18 +5,7 @@ import torch
 from torch import nn
 
 from viann_sklearn._layers import ForwardOrderProbe, first_input_weight, input_weight_by_name, unwrap_model
-
-
-class RegisteredBackwards(nn.Module):
-    """Defines its output layer first: registration order is not forward order."""
-
-    def __init__(self):
-        super().__init__()
-        self.head = nn.Linear(8, 2)
-        self.body = nn.Linear(5, 8)
-
-    def forward(self, X):
-        return self.head(torch.relu(self.body(X)))
+from _models import RegisteredBackwards
 
 
 def _probe_first(model, X):
@@ -30,7 +19,7 @@ def _probe_first(model, X):
 
 
 def test_probe_follows_forward_order_not_registration_order():
-    model = RegisteredBackwards()
+    model = RegisteredBackwards(n_features=5, n_hidden=8)
     assert first_input_weight(model).name == "head.weight"
     found = _probe_first(model, torch.randn(3, 5))
     assert found.name == "body.weight"

@@ -6,18 +6,7 @@ import torch
 from torch import nn
 
 from viann_sklearn import VarianceImportanceTorch
-
-
-class RegisteredBackwards(nn.Module):
-    """The output layer is registered first; the forward pass starts with `body`."""
-
-    def __init__(self, n_features=6, n_hidden=3):
-        super().__init__()
-        self.head = nn.Linear(n_hidden, 2)
-        self.body = nn.Linear(n_features, n_hidden)
-
-    def forward(self, X):
-        return self.head(torch.tanh(self.body(X)))
+from _models import RegisteredBackwards
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """The estimators' training machinery: in-memory batches, the lean net, the fast path."""
 
-import warnings
 
 import numpy as np
 import pytest
 import torch
-from sklearn.exceptions import ConvergenceWarning
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset
 from torch import nn
@@ -17,12 +15,7 @@ from viann_sklearn._training import LeanNet, TensorBatches, fused_supported
 
 FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=8, random_state=0)
 
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 
 def test_tensor_batches_cover_every_row_once_per_epoch():
@@ -31,9 +24,11 @@ def test_tensor_batches_cover_every_row_once_per_epoch():
     assert len(batches) == 5
     epochs = []
     for _ in range(2):
-        rows = torch.cat([Xb for Xb, _ in batches]).ravel()
-        labels = torch.cat([yb for _, yb in batches])
+        pairs = list(batches)  # one epoch
+        rows = torch.cat([Xb for Xb, _ in pairs]).ravel()
+        labels = torch.cat([yb for _, yb in pairs])
         assert sorted(rows.tolist()) == list(range(23))
+        assert labels.tolist() == rows.long().tolist(), "each label stays with its row"
         epochs.append(rows)
     assert not torch.equal(epochs[0], epochs[1]), "a new permutation every epoch"
     in_order = TensorBatches(Dataset(X, torch.arange(23)), batch_size=5, shuffle=False)
