@@ -1,5 +1,8 @@
 """Small torch models that several test modules train."""
 
+import contextlib
+import itertools
+
 import torch
 from torch import nn
 
@@ -17,3 +20,23 @@ class RegisteredBackwards(nn.Module):
 
     def forward(self, X):
         return self.head(torch.tanh(self.body(X)))
+
+
+@contextlib.contextmanager
+def ctrl_c_on_forward_call(call_number):
+    """Raise KeyboardInterrupt, as a user's Ctrl-C would, in the estimators' n-th forward pass."""
+    from viann_sklearn._mlp import MultiLayerPerceptron
+
+    original_forward = MultiLayerPerceptron.forward
+    calls = itertools.count(1)
+
+    def forward_then_ctrl_c(module, inputs):
+        if next(calls) == call_number:
+            raise KeyboardInterrupt
+        return original_forward(module, inputs)
+
+    MultiLayerPerceptron.forward = forward_then_ctrl_c
+    try:
+        yield
+    finally:
+        MultiLayerPerceptron.forward = original_forward

@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor
+from _models import ctrl_c_on_forward_call
 
 FAST = dict(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=5, random_state=0)
 
@@ -152,22 +153,10 @@ def test_diverging_training_is_an_error_not_nan(solver, dtype):
         )
 
 
-def test_interrupt_after_some_epochs_keeps_the_epochs_that_ran(monkeypatch):
-    from viann_sklearn._mlp import MultiLayerPerceptron
-
-    original_forward = MultiLayerPerceptron.forward
-    calls = []
-
-    def forward_then_ctrl_c(module, inputs):
-        calls.append(1)
-        if len(calls) == 7:  # epoch 4 of 60 rows at batch 20
-            raise KeyboardInterrupt
-        return original_forward(module, inputs)
-
-    monkeypatch.setattr(MultiLayerPerceptron, "forward", forward_then_ctrl_c)
-    with pytest.warns(UserWarning, match="interrupted after 2 of 5 epochs"):
+def test_interrupt_after_some_epochs_keeps_the_epochs_that_ran():
+    # Forward call 7 is in epoch 3 of 60 rows at batch 20: two epochs completed.
+    with ctrl_c_on_forward_call(7), pytest.warns(UserWarning, match="interrupted after 2 of 5 epochs"):
         model = VIANNClassifier(**dict(FAST, batch_size=20)).fit(X_GOOD, Y_GOOD)
-    monkeypatch.setattr(MultiLayerPerceptron, "forward", original_forward)
     assert model.n_iter_ == 2
     assert np.all(np.isfinite(model.feature_importances_))
     model.partial_fit(X_GOOD, Y_GOOD)  # still usable

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor
 from viann_sklearn._welford import viann_scores
+from _models import ctrl_c_on_forward_call
 
 FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=30, random_state=0)
 
@@ -301,23 +302,11 @@ def test_importances_returned_are_a_copy(classification_data):
     assert clf.feature_importances_.sum() == pytest.approx(1.0)
 
 
-def test_interrupt_inside_first_epoch_leaves_a_usable_model(classification_data, monkeypatch):
-    from viann_sklearn._mlp import MultiLayerPerceptron
-
+def test_interrupt_inside_first_epoch_leaves_a_usable_model(classification_data):
     X, y = classification_data
-    original_forward = MultiLayerPerceptron.forward
-    calls = []
-
-    def forward_then_ctrl_c(module, inputs):
-        calls.append(1)
-        if len(calls) == 3:  # two optimizer steps have happened
-            raise KeyboardInterrupt
-        return original_forward(module, inputs)
-
-    monkeypatch.setattr(MultiLayerPerceptron, "forward", forward_then_ctrl_c)
-    with pytest.warns(UserWarning, match="interrupted after 0 of 30 epochs"):
+    # Forward call 3: two optimizer steps have happened, no epoch has ended.
+    with ctrl_c_on_forward_call(3), pytest.warns(UserWarning, match="interrupted after 0 of 30 epochs"):
         clf = VIANNClassifier(**dict(FAST, batch_size=40)).fit(X, y)
-    monkeypatch.setattr(MultiLayerPerceptron, "forward", original_forward)
     assert clf.n_iter_ == 0 and clf.loss_ is None
     assert clf.variance_importance_.n_samples_ == 2  # the start and the weights reached
     assert np.all(np.isfinite(clf.feature_importances_))
