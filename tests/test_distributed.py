@@ -13,7 +13,7 @@ from torch import nn
 from viann_sklearn import VarianceImportance
 
 RANK = r"""
-import json, sys
+import json, os, sys
 import numpy as np, torch
 import torch.distributed as dist
 from torch import nn
@@ -33,8 +33,13 @@ net.fit(X, y)
 viann = dict(net.callbacks_)["VarianceImportance"]
 importances = getattr(viann, "feature_importances_", None)
 print(json.dumps({"rank": rank, "param_name": viann.param_name_,
-                  "importances": None if importances is None else importances.tolist()}))
+                  "importances": None if importances is None else importances.tolist()}), flush=True)
+# Tear down in step: without the barrier one rank can destroy the group while gloo's threads in the
+# other still talk to it, and the interpreter's own finalisation can then abort on those threads
+# (SIGABRT, "terminate called without an active exception"; pytorch/pytorch#190489).
+dist.barrier()
 dist.destroy_process_group()
+os._exit(0)
 """
 
 
