@@ -125,7 +125,7 @@ def test_huge_magnitudes_give_a_correct_result():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(200, 4)) * 1e30
     y = (X[:, 0] > 0).astype(int)
-    model = VIANNClassifier(**dict(FAST, max_iter=20)).fit(X, y)
+    model = VIANNClassifier(**dict(FAST, max_iter=20, batch_size=20)).fit(X, y)
     assert np.all(np.isfinite(model.feature_importances_))
     assert model.score(X, y) > 0.8
     assert np.argmax(model.feature_importances_) == 0

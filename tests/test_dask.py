@@ -18,7 +18,7 @@ joblib = pytest.importorskip("joblib")
 
 pytestmark = pytest.mark.dask
 
-FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=20, random_state=0)
+FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=20, random_state=0)
 
 
 def test_cross_validation_and_grid_search_on_a_local_cluster():

@@ -11,10 +11,11 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor
+from viann_sklearn._estimators import _column_mean_and_scale
 from viann_sklearn._welford import viann_scores
 from _models import ctrl_c_on_forward_call
 
-FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=30, random_state=0)
+FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=30, random_state=0)
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
@@ -224,6 +225,7 @@ def test_diverging_training_raises(regression_data):
         (dict(batch_size=0), "batch_size"),
         (dict(learning_rate_init=0.0), "learning_rate_init"),
         (dict(device=3), "device"),
+        (dict(standardize="yes"), "standardize"),
     ],
 )
 def test_invalid_parameters_are_named(params, match, classification_data):
@@ -330,3 +332,41 @@ def test_weight_init_normal_or_glorot(classification_data):
     assert clf.net_.module_.layers[0].weight.abs().max().item() < 0.1  # far below Glorot's 0.54
     with pytest.raises(InvalidParameterError, match="weight_init"):
         VIANNClassifier(weight_init="he").fit(X, y)
+
+
+def test_a_column_in_other_units_gets_the_same_importance(classification_data):
+    # metres or millimetres: standardising inside the net makes it the same fit
+    X, y = classification_data
+    in_millimetres = X * np.array([1000.0, 1.0, 1e-3, 1.0, 1.0, 1.0])
+    original = VIANNClassifier(**FAST).fit(X, y)
+    rescaled = VIANNClassifier(**FAST).fit(in_millimetres, y)
+    np.testing.assert_allclose(rescaled.feature_importances_, original.feature_importances_, rtol=1e-6)
+    np.testing.assert_allclose(rescaled.predict_proba(in_millimetres), original.predict_proba(X), atol=1e-9)
+    unscaled = VIANNClassifier(**FAST, standardize=False).fit(in_millimetres, y)
+    assert unscaled.net_.module_.input_shift is None
+    assert not np.allclose(unscaled.feature_importances_, original.feature_importances_, atol=0.05)
+
+
+def test_standardization_statistics_come_from_the_training_rows(classification_data):
+    X, y = classification_data
+    X = X * 50.0 + 7.0
+    module = VIANNClassifier(**dict(FAST, max_iter=1)).fit(X, y).net_.module_
+    np.testing.assert_allclose(module.input_shift.numpy(), X.mean(axis=0))
+    np.testing.assert_allclose(module.input_scale.numpy(), X.std(axis=0))
+
+
+def test_standardize_cannot_change_while_training_continues(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**dict(FAST, max_iter=2, warm_start=True)).fit(X, y)
+    with pytest.raises(ValueError, match="standardize cannot change"):
+        clf.set_params(standardize=False).fit(X, y)
+
+
+def test_column_statistics_in_chunks_match_numpy_without_overflow():
+    rng = np.random.default_rng(3)
+    X = (rng.normal(size=(1000, 3)) * [1e30, 1.0, 0.0] + [0.0, 5.0, 2.0]).astype(np.float32)
+    mean, scale = _column_mean_and_scale(X, chunk_rows=64)
+    as_float64 = X.astype(np.float64)
+    np.testing.assert_allclose(mean, as_float64.mean(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(scale[:2], as_float64.std(axis=0)[:2], rtol=1e-9)
+    assert scale[2] == 1.0  # a constant column is only shifted

@@ -13,7 +13,7 @@ import viann_sklearn._estimators as estimators_module
 from viann_sklearn import VIANNClassifier, VIANNRegressor
 from viann_sklearn._training import LeanNet, TensorBatches, fused_supported
 
-FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=8, random_state=0)
+FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=8, random_state=0)
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
@@ -84,10 +84,13 @@ def test_lean_net_notifies_only_the_callbacks_that_listen():
     assert dict(net.callbacks_)["count"].calls_ == 4
 
 
-def test_fused_optimizer_where_torch_supports_it():
-    clf = VIANNClassifier(**FAST).fit(np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2)
-    assert clf.net_.optimizer_.defaults.get("fused", False) == fused_supported(torch.optim.Adam, "cpu")
-    assert [group["weight_decay"] for group in clf.net_.optimizer_.param_groups] == [0.0, 1e-4 / 40]
+@pytest.mark.parametrize("solver, optimizer", [("sgd", torch.optim.SGD), ("adam", torch.optim.Adam)])
+def test_fused_optimizer_where_torch_supports_it(solver, optimizer):
+    clf = VIANNClassifier(**FAST, solver=solver).fit(np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2)
+    assert isinstance(clf.net_.optimizer_, optimizer)
+    assert clf.net_.optimizer_.defaults.get("fused", False) == fused_supported(optimizer, "cpu")
+    # alpha is the L2 penalty per batch, on weights only (biases are group 0)
+    assert [group["weight_decay"] for group in clf.net_.optimizer_.param_groups] == [0.0, clf.alpha / 40]
 
 
 def test_tracking_off_trains_without_importances():

@@ -28,6 +28,20 @@ __all__ = ["VIANNClassifier", "VIANNRegressor"]
 _PREDICT_CHUNK_ROWS = 8192
 
 
+def _column_mean_and_scale(X, chunk_rows=65536):
+    """Mean and standard deviation of each column, in float64, for standardising inside the net.
+
+    Computed over row chunks so that float32 data never gets a float64 copy
+    of its own, and huge values cannot overflow in float32. A column with no
+    spread gets a scale of 1 (as in StandardScaler): it is only shifted to 0.
+    """
+    chunks = [X[start:start + chunk_rows] for start in range(0, X.shape[0], chunk_rows)]
+    mean = sum(chunk.sum(axis=0, dtype=np.float64) for chunk in chunks) / X.shape[0]
+    squares = sum(np.square(chunk - mean).sum(axis=0) for chunk in chunks)
+    std = np.sqrt(squares / X.shape[0])
+    return mean, np.where(std > 0, std, 1.0)
+
+
 @contextmanager
 def _seeded_torch(seed, device):
     """Seed torch for one fit and give the caller back its own RNG state."""
@@ -64,6 +78,7 @@ class _BaseVIANN(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "weight_init": [StrOptions({"glorot_uniform"}), Interval(Real, 0, None, closed="neither")],
         "importance_on": [StrOptions(set(TRACKING_MODES)), None],
+        "standardize": ["boolean"],
         "device": [str, torch.device],
     }
 
@@ -72,10 +87,10 @@ class _BaseVIANN(BaseEstimator):
         hidden_layer_sizes=(100,),
         activation="relu",
         *,
-        solver="adam",
-        alpha=0.0001,
+        solver="sgd",
+        alpha=1.0,
         batch_size="auto",
-        learning_rate_init=0.001,
+        learning_rate_init=0.01,
         max_iter=200,
         shuffle=True,
         random_state=None,
@@ -90,8 +105,9 @@ class _BaseVIANN(BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
-        weight_init="glorot_uniform",
+        weight_init=0.05,
         importance_on="epoch",
+        standardize=True,
         device="cpu",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -116,6 +132,7 @@ class _BaseVIANN(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.weight_init = weight_init
         self.importance_on = importance_on
+        self.standardize = standardize
         self.device = device
 
     # ----------------------------------------------------------------- fitting
@@ -145,6 +162,7 @@ class _BaseVIANN(BaseEstimator):
             X_train, y_train, validation = self._split_validation(X, targets, seed)
         n_samples = X_train.shape[0]
         batch_size = self._checked_batch_size(n_samples)
+        X_train_array = X_train  # the standardisation statistics come from the training rows only
         # Moved to the training device once; every batch is then a slice of these.
         X_train = self._to_tensor(X_train).to(device)
         y_train = self._to_tensor(y_train, dtype=np.int64 if is_classifier(self) else None).to(device)
@@ -154,7 +172,8 @@ class _BaseVIANN(BaseEstimator):
                 net = self.net_
                 self._configure_net(net, batch_size, device, new_optimizer=not incremental)
             else:
-                net = self._new_net(X.shape[1], hidden_layer_sizes, batch_size, device)
+                net = self._new_net(X_train_array, hidden_layer_sizes, batch_size, device)
+            self._check_unchanged_standardization(net)
             self._update_tracking_mode(net)
             monitor = dict(net.callbacks_)["convergence"]
             epochs = 1 if incremental else self.max_iter
@@ -170,9 +189,14 @@ class _BaseVIANN(BaseEstimator):
         self._record_training(monitor, n_samples, incremental, continuing)
         return self
 
-    def _new_net(self, n_features, hidden_layer_sizes, batch_size, device):
+    def _new_net(self, X, hidden_layer_sizes, batch_size, device):
+        standardization = {}
+        if self.standardize:
+            shift, scale = _column_mean_and_scale(X)
+            standardization = dict(input_shift=self._to_tensor(shift), input_scale=self._to_tensor(scale))
         module = MultiLayerPerceptron(
-            n_features, hidden_layer_sizes, self._n_network_outputs(), self.activation, self.weight_init
+            X.shape[1], hidden_layer_sizes, self._n_network_outputs(), self.activation, self.weight_init,
+            **standardization,
         )
         callbacks = [("convergence", ConvergenceMonitor())]
         if self.importance_on is not None:
@@ -203,6 +227,13 @@ class _BaseVIANN(BaseEstimator):
             for name, value in self._optimizer_settings(batch_size, device).items():
                 setattr(net, name, value)
             net.initialize_optimizer()
+
+    def _check_unchanged_standardization(self, net):
+        if (net.module_.input_shift is not None) != self.standardize:
+            raise ValueError(
+                "standardize cannot change while training continues (warm_start or partial_fit); "
+                "fit from scratch instead."
+            )
 
     def _update_tracking_mode(self, net):
         callbacks = dict(net.callbacks_)
@@ -426,15 +457,22 @@ _SHARED_PARAMETERS_DOC = """
         Width of each hidden layer.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
-    solver : {"adam", "sgd"}, default="adam"
-        ``torch.optim.Adam`` or ``torch.optim.SGD``. MLPClassifier's "lbfgs"
+    solver : {"sgd", "adam"}, default="sgd"
+        ``torch.optim.SGD`` or ``torch.optim.Adam``. MLPClassifier's "lbfgs"
         is not offered: VIANN needs the weights of a stochastic training run.
-    alpha : float, default=1e-4
+        The defaults of ``solver``, ``alpha``, ``learning_rate_init``,
+        ``weight_init`` and ``standardize`` differ from MLPClassifier's: they
+        were chosen on data with known informative features, where
+        MLPClassifier's gave a ranking AUC of 0.87 and these 1.00 (see "How
+        faithful are the importances?" in the docs).
+    alpha : float, default=1.0
         Strength of the L2 penalty on the weights (not the biases), scaled by
-        the batch size as in MLPClassifier.
+        the batch size as in MLPClassifier. The penalty pulls the weights of
+        useless inputs back to 0, so that VIANN's score, which multiplies in
+        their final size, sees them as such.
     batch_size : int or "auto", default="auto"
         Size of the minibatches; "auto" is ``min(200, n_samples)``.
-    learning_rate_init : float, default=1e-3
+    learning_rate_init : float, default=0.01
         Learning rate of the optimizer.
     max_iter : int, default=200
         Maximum number of epochs.
@@ -465,12 +503,20 @@ _SHARED_PARAMETERS_DOC = """
         Adam's numerical stability term.
     n_iter_no_change : int, default=10
         Epochs without an improvement of ``tol`` that end training.
-    weight_init : "glorot_uniform" or float, default="glorot_uniform"
+    weight_init : "glorot_uniform" or float, default=0.05
         Initial weights: MLPClassifier's Glorot-uniform, or a float, the
         standard deviation of a zero-mean normal (biases start at zero). The
         VIANN paper used 0.05. A small initialisation keeps the final
         magnitude of weights from useless inputs from being mostly their
         random start, which VIANN's score multiplies in.
+    standardize : bool, default=True
+        Standardise every column (mean 0, standard deviation 1, from the
+        first fit's data) inside the network, before its first layer. VIANN
+        reads first-layer weights, and a weight's size depends on its
+        column's units; standardising makes importances (and training) the
+        same whether a column is in metres or millimetres. The statistics
+        are kept for ``warm_start`` and ``partial_fit``. ``coefs_[0]``
+        applies to the standardised columns.
     importance_on : {"epoch", "batch"} or None, default="epoch"
         Sample the input weights for VIANN after every epoch (as in the paper)
         or after every batch. None trains without tracking, and without

@@ -46,14 +46,23 @@ class MultiLayerPerceptron(nn.Module):
         VIANN paper's 0.05.
     generator : torch.Generator, default=None
         Source of the initial weights; ``None`` uses torch's global one.
+    input_shift, input_scale : torch.Tensor of shape (n_features,), default=None
+        When given, inputs are standardised as ``(X - input_shift) /
+        input_scale`` before the first layer (kept as buffers, so they move
+        with the module). Doing it here, batch by batch, costs no copy of
+        the data.
     """
 
     #: Name of the weight that receives the input, the one VIANN tracks.
     input_weight_name = "layers.0.weight"
 
     def __init__(self, n_features, hidden_layer_sizes, n_outputs, activation="relu",
-                 weight_init="glorot_uniform", generator=None):
+                 weight_init="glorot_uniform", generator=None, input_shift=None, input_scale=None):
         super().__init__()
+        if (input_shift is None) != (input_scale is None):
+            raise ValueError("input_shift and input_scale go together: pass both or neither.")
+        self.register_buffer("input_shift", input_shift)
+        self.register_buffer("input_scale", input_scale)
         widths = [n_features, *hidden_layer_sizes, n_outputs]
         layers = []
         for n_in, n_out in zip(widths[:-1], widths[1:]):
@@ -84,6 +93,8 @@ class MultiLayerPerceptron(nn.Module):
         # The same arithmetic as self.layers(X), without seven trips through
         # nn.Module.__call__ per batch: that dispatch was a tenth of a small
         # network's training time. (Hooks on the inner layers do not fire.)
+        if self.input_shift is not None:
+            X = (X - self.input_shift) / self.input_scale
         *hidden, output = self._linear
         for layer in hidden:
             X = F.linear(X, layer.weight, layer.bias)
