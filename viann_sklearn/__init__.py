@@ -11,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from ._callbacks import MetricThreshold, VarianceImportance
 from ._estimators import VIANNClassifier, VIANNRegressor
 from ._torch_tracker import VarianceImportanceTorch
+from .inspection import grouped_importances, importance_uncertainty
 
 try:
     __version__ = version("viann-sklearn")
@@ -24,4 +25,6 @@ __all__ = [
     "VarianceImportance",
     "VarianceImportanceTorch",
     "__version__",
+    "grouped_importances",
+    "importance_uncertainty",
 ]

@@ -1,8 +1,8 @@
-"""``python -m viann_sklearn``: the main job on an embedded dataset."""
+"""``python -m viann_sklearn``: the ``viann`` command line; with no arguments, the demo."""
 
 import sys
 
-from ._demo import main
+from .cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,201 @@
+"""Importances per original column of a pipeline, and their spread over folds or seeds."""
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone, is_classifier
+from sklearn.compose import ColumnTransformer
+from sklearn.model_selection import check_cv
+from sklearn.pipeline import Pipeline
+from sklearn.utils import Bunch, check_random_state
+
+__all__ = ["grouped_importances", "importance_uncertainty"]
+
+
+def grouped_importances(model, importances=None):
+    """Sum a pipeline's importances over the features made from each original column.
+
+    A ``OneHotEncoder`` turns one column into one feature per category; the
+    network's importances are then per category. This maps every feature the
+    pipeline's last step sees back to the column it came from, using the
+    pipeline's ``get_feature_names_out``, and adds up their importances.
+
+    Parameters
+    ----------
+    model : Pipeline
+        A fitted pipeline whose last step has ``feature_importances_``.
+        Transformers that make one feature per input column (scalers) or
+        name their outputs ``<column>_<suffix>`` (``OneHotEncoder``) can be
+        mapped, inside a ``ColumnTransformer`` or not.
+    importances : array-like of shape (n_features_out,), default=None
+        Importances of the last step's input features; default: its
+        ``feature_importances_``.
+
+    Returns
+    -------
+    result : Bunch
+        ``feature_names`` (the original columns, in input order),
+        ``importances`` (their summed importances) and ``sources``, a dict
+        from each original column to the names of its expanded features.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    >>> from viann_sklearn import VIANNClassifier, grouped_importances
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"size": rng.normal(size=200), "color": rng.choice(["red", "blue", "green"], 200)})
+    >>> y = (X["color"] == "red").astype(int)
+    >>> model = make_pipeline(
+    ...     make_column_transformer((StandardScaler(), ["size"]), (OneHotEncoder(), ["color"])),
+    ...     VIANNClassifier(hidden_layer_sizes=(8,), max_iter=30, random_state=0)).fit(X, y)
+    >>> grouped = grouped_importances(model)
+    >>> list(grouped.feature_names), grouped.sources["color"]
+    (['size', 'color'], ['color_blue', 'color_green', 'color_red'])
+    >>> str(grouped.feature_names[np.argmax(grouped.importances)])
+    'color'
+    """
+    if not isinstance(model, Pipeline):
+        raise TypeError(f"grouped_importances needs a fitted Pipeline; got {type(model).__name__}.")
+    if importances is None:
+        importances = model[-1].feature_importances_
+    importances = np.asarray(importances, dtype=float)
+    preprocessing = model[:-1]
+    output_names = np.asarray(preprocessing.get_feature_names_out(), dtype=object)
+    if len(output_names) != len(importances):
+        raise ValueError(f"The pipeline makes {len(output_names)} features, but {len(importances)} importances "
+                         "were given.")
+    input_names = [str(name) for name in getattr(preprocessing, "feature_names_in_",
+                                                  [f"x{i}" for i in range(model.n_features_in_)])]
+    sources = {name: [] for name in input_names}
+    totals = dict.fromkeys(input_names, 0.0)
+    for output_name, importance in zip(output_names, importances):
+        source = _source_column(str(output_name), input_names, _column_transformer(preprocessing))
+        sources[source].append(str(output_name).split("__", 1)[-1])
+        totals[source] += importance
+    kept = [name for name in input_names if sources[name]]  # dropped columns make no feature
+    return Bunch(feature_names=np.asarray(kept, dtype=object),
+                 importances=np.array([totals[name] for name in kept]),
+                 sources={name: sources[name] for name in kept})
+
+
+def _column_transformer(preprocessing):
+    transformers = [step for _, step in preprocessing.steps if isinstance(step, ColumnTransformer)]
+    return transformers[0] if transformers else None
+
+
+def _selected_columns(columns, input_names):
+    """The names of the input columns a ColumnTransformer entry selects."""
+    if callable(columns):  # a column selector: any column may be the source
+        return input_names
+    if isinstance(columns, slice):
+        return input_names[columns]
+    columns = np.atleast_1d(columns)
+    if columns.dtype == bool:
+        return [input_names[i] for i in np.flatnonzero(columns)]
+    return [input_names[c] if isinstance(c, (int, np.integer)) else str(c) for c in columns]
+
+
+def _source_column(output_name, input_names, column_transformer):
+    candidates, name = input_names, output_name
+    if column_transformer is not None and column_transformer.verbose_feature_names_out:
+        prefix, _, name = output_name.partition("__")
+        for transformer_name, _, columns in column_transformer.transformers_:
+            if transformer_name == prefix:
+                candidates = _selected_columns(columns, input_names)
+                break
+    # The longest column name that is the output's name or its prefix before
+    # "_": "color_red" comes from "color", unless a column is "color_red".
+    matches = [column for column in candidates if name == column or name.startswith(column + "_")]
+    if not matches:
+        raise ValueError(f"Cannot tell which input column the feature {output_name!r} comes from; "
+                         "group importances by hand for this transformer.")
+    return max(matches, key=len)
+
+
+def importance_uncertainty(estimator, X, y, *, cv=None, n_repeats=None, grouped=False, random_state=None,
+                           n_jobs=None):
+    """VIANN importances over cross-validation folds or over seeds, with their spread.
+
+    In the style of :func:`sklearn.inspection.permutation_importance`: each
+    run refits a clone of ``estimator`` and reads its importances.
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        Unfitted; the model (or a pipeline's last step) must have
+        ``feature_importances_`` once fitted.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    cv : int, cross-validation generator or iterable, default=None
+        Refit on the training part of each fold (an int is a number of
+        folds, stratified for classifiers, as in ``cross_validate``).
+    n_repeats : int, default=None
+        Refit on all the data with ``n_repeats`` different seeds (every
+        ``random_state`` parameter of the estimator is set). Give ``cv`` or
+        ``n_repeats``; with neither, 5 seeds.
+    grouped : bool, default=False
+        For a Pipeline, sum importances per original column
+        (:func:`grouped_importances`).
+    random_state : int, RandomState instance or None, default=None
+        Draws the seeds of the runs (and shuffles folds when ``cv`` is an int).
+    n_jobs : int, default=None
+        Runs in parallel with joblib; ``-1`` uses every core.
+
+    Returns
+    -------
+    result : Bunch
+        ``importances`` of shape (n_features, n_runs), ``importances_mean``
+        and ``importances_std`` of shape (n_features,), and
+        ``feature_names`` when known.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from viann_sklearn import VIANNClassifier, importance_uncertainty
+    >>> X, y = make_classification(n_samples=150, n_features=4, n_informative=2, n_redundant=0,
+    ...                            shuffle=False, random_state=0)
+    >>> result = importance_uncertainty(VIANNClassifier(hidden_layer_sizes=(8,), max_iter=20),
+    ...                                 X, y, n_repeats=3, random_state=0)
+    >>> result.importances.shape, result.importances_std.shape
+    ((4, 3), (4,))
+    """
+    if cv is not None and n_repeats is not None:
+        raise ValueError("Give either cv (folds) or n_repeats (seeds), not both.")
+    if n_repeats is not None and (isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer))
+                                  or n_repeats < 1):
+        raise ValueError(f"n_repeats must be a positive int; got {n_repeats!r}.")
+    rng = check_random_state(random_state)
+    if cv is None:
+        seeds = rng.randint(np.iinfo(np.int32).max, size=n_repeats or 5)
+        runs = [(seed, None) for seed in seeds]
+    else:
+        splitter = check_cv(cv, y, classifier=is_classifier(estimator))
+        if hasattr(splitter, "shuffle") and hasattr(splitter, "random_state") and isinstance(cv, (int, np.integer)):
+            splitter.shuffle, splitter.random_state = True, rng.randint(np.iinfo(np.int32).max)
+        runs = [(rng.randint(np.iinfo(np.int32).max), train) for train, _ in splitter.split(X, y)]
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_importances)(estimator, X, y, seed, train, grouped) for seed, train in runs
+    )
+    names = [names for _, names in results]
+    importances = np.column_stack([values for values, _ in results])
+    return Bunch(importances=importances, importances_mean=importances.mean(axis=1),
+                 importances_std=importances.std(axis=1),
+                 feature_names=names[0])
+
+
+def _fit_importances(estimator, X, y, seed, train_rows, grouped):
+    model = clone(estimator)
+    seeded = {name: seed for name in model.get_params() if name == "random_state" or name.endswith("__random_state")}
+    model.set_params(**seeded)
+    if train_rows is not None:
+        X = X.iloc[train_rows] if hasattr(X, "iloc") else np.asarray(X)[train_rows]
+        y = y.iloc[train_rows] if hasattr(y, "iloc") else np.asarray(y)[train_rows]
+    model.fit(X, y)
+    if grouped:
+        result = grouped_importances(model)
+        return result.importances, result.feature_names
+    if isinstance(model, Pipeline):
+        return model[-1].feature_importances_, model[:-1].get_feature_names_out()
+    return model.feature_importances_, getattr(model, "feature_names_in_", None)
