@@ -35,6 +35,13 @@ def test_rank_prints_one_row_per_original_column(table, capsys):
     assert lines[1].split()[1] in {"color", "size"}
 
 
+def test_progress_goes_to_stderr_unless_quiet(table, capsys):
+    assert main(["rank", str(table), "--target", "label", "--json", *FAST[:-1]]) == 0
+    captured = capsys.readouterr()
+    assert "Training 1 network(s) on 200 rows x 3 columns (classification)" in captured.err
+    assert json.loads(captured.out)  # stdout stays machine-readable
+
+
 def test_rank_json_with_repeats_gives_std(table, capsys):
     assert main(["rank", str(table), "--target", "label", "--json", "--repeats", "2", "--top", "2", *FAST]) == 0
     rows = json.loads(capsys.readouterr().out)

@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 import viann_sklearn._estimators as estimators_module
 from viann_sklearn import VIANNClassifier, VIANNRegressor
-from viann_sklearn._training import LeanNet, TensorBatches, fused_supported
+from viann_sklearn._training import LeanNet, TensorBatches, fused_supported, report_epochs
 
 FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=8, random_state=0)
 
@@ -104,3 +104,18 @@ def test_tracking_off_trains_without_importances():
     clf.set_params(warm_start=True, importance_on="epoch")
     with pytest.raises(ValueError, match="importance_on cannot switch between None"):
         clf.fit(X, y)
+
+
+def test_report_epochs_hears_every_epoch_and_the_early_stop():
+    heard = []
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), np.arange(60) % 2
+    with report_epochs(lambda done, planned, converged: heard.append((done, planned, converged))):
+        VIANNClassifier(**dict(FAST, max_iter=4)).fit(X, y)
+    assert heard == [(1, 4, False), (2, 4, False), (3, 4, False), (4, 4, False)]
+    VIANNClassifier(**dict(FAST, max_iter=2)).fit(X, y)  # outside the block: nobody hears
+    assert len(heard) == 4
+    heard.clear()
+    with report_epochs(lambda *epoch: heard.append(epoch)):
+        VIANNClassifier(**dict(FAST, max_iter=50, tol=10.0, n_iter_no_change=1)).fit(X, y)
+    assert heard[-1][2] is True and len(heard) < 50

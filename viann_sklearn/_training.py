@@ -1,15 +1,32 @@
 """How the estimators train: in-memory batches, a lean skorch net, the stopping rule."""
 
+import contextvars
 import copy
 import functools
 import math
+from contextlib import contextmanager
 
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import Dataset
 
-__all__ = ["ConvergenceMonitor", "TensorBatches", "LeanNet", "QuietPrintLog", "fused_supported"]
+__all__ = ["ConvergenceMonitor", "TensorBatches", "LeanNet", "QuietPrintLog", "fused_supported", "report_epochs"]
+
+# Who hears about finished epochs: the command line's progress bar. A context
+# variable, not an estimator parameter, so that it never enters get_params,
+# clones or pickles, and stays with the thread that set it.
+_epoch_listener = contextvars.ContextVar("epoch_listener", default=None)
+
+
+@contextmanager
+def report_epochs(listener):
+    """Call ``listener(epochs_done, epochs_planned, converged)`` after every epoch of the fits inside."""
+    token = _epoch_listener.set(listener)
+    try:
+        yield
+    finally:
+        _epoch_listener.reset(token)
 
 
 class TensorBatches:
@@ -220,6 +237,9 @@ class ConvergenceMonitor(Callback):
         last_epoch = stop or self.epochs_run_ == settings["epochs"]
         if last_epoch and self._best_state is not None:
             net.module_.load_state_dict(self._best_state)
+        listener = _epoch_listener.get()
+        if listener is not None:
+            listener(self.epochs_run_, settings["epochs"], stop)
         if stop:
             self.converged_ = True
             raise KeyboardInterrupt  # skorch's way to end training early

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._training import report_epochs
+
 __all__ = ["main"]
 
 USAGE_ERROR = 2
@@ -81,10 +83,11 @@ def _rank(args):
     frame = _read_table(Path(args.data))
     X, y, task = _split_target(frame, args.target, args.task)
     model = _pipeline(X, task, args)
-    progress = _Progress(quiet=args.quiet)
-    progress.say(f"Training on {len(X)} rows x {X.shape[1]} columns ({task})...")
+    n_fits = args.repeats or args.cv or 1
+    progress = _Progress(quiet=args.quiet, total_epochs=n_fits * args.max_iter)
+    progress.say(f"Training {n_fits} network(s) on {len(X)} rows x {X.shape[1]} columns ({task})...")
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), report_epochs(progress.epoch_done):
             warnings.simplefilter("ignore")  # ConvergenceWarning and friends: the table says what it can
             if args.repeats or args.cv:
                 from .inspection import importance_uncertainty
@@ -99,7 +102,7 @@ def _rank(args):
                 names, mean, std = grouped.feature_names, grouped.importances, None
     except ValueError as error:  # bad data found by the estimator: one class, too few rows...
         raise UsageError(str(error).splitlines()[0]) from None
-    progress.say("done.")
+    progress.close()
     rows = _ranked_rows(names, mean, std, args.top)
     print(_format(rows, args))
     if args.plot:
@@ -263,11 +266,33 @@ def _save_plot(names, mean, std, args):
 
 
 class _Progress:
-    """Progress messages on stderr (so that stdout stays machine-readable), unless --quiet."""
+    """A progress bar over epochs on a terminal, plain messages otherwise; silent with --quiet.
 
-    def __init__(self, quiet):
+    Everything goes to stderr, so that stdout stays machine-readable. Fits
+    run in other processes (``--n-jobs``) do not report their epochs.
+    """
+
+    def __init__(self, quiet, total_epochs):
         self.quiet = quiet
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm.auto import tqdm  # a dependency of skorch
+
+            self.bar = tqdm(total=total_epochs, unit="epoch", file=sys.stderr, leave=False)
 
     def say(self, message):
-        if not self.quiet:
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.write(message, file=sys.stderr)
+        else:
             print(message, file=sys.stderr, flush=True)
+
+    def epoch_done(self, epochs_done, epochs_planned, converged):
+        if self.bar is not None:
+            # a fit that converges early skips the rest of its planned epochs
+            self.bar.update(1 + (epochs_planned - epochs_done if converged else 0))
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
