@@ -370,3 +370,13 @@ def test_column_statistics_in_chunks_match_numpy_without_overflow():
     np.testing.assert_allclose(mean, as_float64.mean(axis=0), rtol=1e-9)
     np.testing.assert_allclose(scale[:2], as_float64.std(axis=0)[:2], rtol=1e-9)
     assert scale[2] == 1.0  # a constant column is only shifted
+
+
+def test_regression_targets_in_large_units_train_and_come_back_in_those_units(regression_data):
+    X, y = regression_data
+    in_thousands = 1000.0 * y + 5e4
+    reg = VIANNRegressor(**FAST).fit(X, in_thousands)
+    assert reg.score(X, in_thousands) > 0.9
+    standard = VIANNRegressor(**FAST).fit(X, y)
+    np.testing.assert_allclose(reg.predict(X), 1000.0 * standard.predict(X) + 5e4, rtol=1e-9)
+    np.testing.assert_allclose(reg.feature_importances_, standard.feature_importances_, rtol=1e-6)

@@ -511,7 +511,9 @@ _SHARED_PARAMETERS_DOC = """
         random start, which VIANN's score multiplies in.
     standardize : bool, default=True
         Standardise every column (mean 0, standard deviation 1, from the
-        first fit's data) inside the network, before its first layer. VIANN
+        first fit's data) inside the network, before its first layer; the
+        regressor standardises its targets too (``predict`` returns them in
+        their own units; ``loss_curve_`` is in standard units). VIANN
         reads first-layer weights, and a weight's size depends on its
         column's units; standardising makes importances (and training) the
         same whether a column is in metres or millimetres. The statistics
@@ -775,8 +777,14 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
         y = y.reshape(len(y), -1)
         if not continuing:
             self.n_outputs_ = y.shape[1]
+            # Targets in standard units keep SGD's steps the same size whether
+            # a price is in euros or in thousands (at lr 0.01, a target in the
+            # hundreds diverged); predict() converts back.
+            self._target_shift, self._target_scale = _column_mean_and_scale(y) if self.standardize else (None, None)
         elif y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {y.shape[1]} targets, but {type(self).__name__} was fitted with {self.n_outputs_}.")
+        if self._target_shift is not None:
+            y = (y - self._target_shift) / self._target_scale
         return y
 
     def _n_network_outputs(self):
@@ -798,6 +806,8 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
             One-dimensional for a single target, as MLPRegressor returns.
         """
         outputs = self._outputs(X).numpy()
+        if self._target_shift is not None:
+            outputs = outputs * self._target_scale + self._target_shift
         return outputs.ravel() if outputs.shape[1] == 1 else outputs
 
     def __sklearn_tags__(self):

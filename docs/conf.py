@@ -1,0 +1,54 @@
+"""Sphinx configuration of the viann-sklearn documentation.
+
+Build: ``sphinx-build -W --keep-going -b html docs docs/_build/html`` (warnings are errors).
+"""
+
+import os
+
+from viann_sklearn import __version__
+
+os.environ.setdefault("KERAS_BACKEND", "torch")
+
+project = "viann-sklearn"
+author = "viann-sklearn developers"
+copyright = "2026, viann-sklearn developers"
+release = version = __version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "numpydoc",
+    "myst_parser",
+    "sphinx_gallery.gen_gallery",
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "examples/README.txt", "auto_examples/*.ipynb", "auto_examples/*.py",
+                    "auto_examples/*.zip", "auto_examples/*.json", "auto_examples/*.md5"]
+
+# numpydoc: the estimators document their parameters and attributes; the
+# methods have their own pages' worth of text, so no automatic member tables.
+numpydoc_show_class_members = False
+numpydoc_xref_param_type = False
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": False}
+
+myst_heading_anchors = 3
+
+sphinx_gallery_conf = {
+    "examples_dirs": "examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"plot_",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "matplotlib_animations": False,
+    "image_scrapers": ("matplotlib",),
+}
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"viann-sklearn {version}"
+html_static_path = ["_static"]
+html_theme_options = {
+    "navbar_end": ["navbar-icon-links"],
+    "show_prev_next": False,
+    "secondary_sidebar_items": ["page-toc"],
+}
