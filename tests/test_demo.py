@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import viann_sklearn
-from viann_sklearn._demo import main, rank_breast_cancer
+from viann_sklearn._demo import rank_breast_cancer
+from viann_sklearn.cli import main
 
 
 def test_version_comes_from_package_metadata():
@@ -38,8 +39,14 @@ def test_module_runs_as_a_program():
     assert "Traceback" not in completed.stderr
 
 
-def test_bad_argument_exits_with_code_2(capsys):
+@pytest.mark.parametrize("argv", [["--top", "0"], ["demo", "--top", "0"]])
+def test_bad_argument_exits_with_code_2(capsys, argv):
+    assert main(argv) == 2
+    assert capsys.readouterr().err == "viann: error: --top must be at least 1\n"
+
+
+def test_unparsable_argument_is_one_line_too(capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["--top", "0"])
+        main(["demo", "--seed", "one"])
     assert exit_info.value.code == 2
-    assert "--top must be at least 1" in capsys.readouterr().err
+    assert capsys.readouterr().err.count("\n") == 1

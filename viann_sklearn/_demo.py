@@ -1,6 +1,5 @@
 """The main job: rank the features of a real dataset with VIANN, next to a random forest."""
 
-import argparse
 import time
 import warnings
 
@@ -84,18 +83,3 @@ def _ranks(importances):
     ranks = np.empty(len(importances), dtype=int)
     ranks[np.argsort(-importances)] = np.arange(1, len(importances) + 1)
     return ranks
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="python -m viann_sklearn",
-        description="Rank the features of scikit-learn's breast-cancer data with VIANN "
-        "and compare with a random forest.",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--top", type=int, default=None, help="show only the top K features")
-    args = parser.parse_args(argv)
-    if args.top is not None and args.top < 1:
-        parser.error("--top must be at least 1")
-    rank_breast_cancer(seed=args.seed, top=args.top)
-    return 0

@@ -24,11 +24,21 @@ class UsageError(Exception):
     """A mistake of the user's, reported in one line."""
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad command line is one line on stderr (and exit code 2), without the usage."""
+
+    def error(self, message):
+        self.exit(USAGE_ERROR, f"viann: error: {message} (see viann {self._subcommand()}--help)\n")
+
+    def _subcommand(self):
+        return "" if self.prog == "viann" else self.prog.split()[-1] + " "
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="viann", description="Rank the columns of a table by VIANN feature importance."
     )
-    commands = parser.add_subparsers(dest="command", metavar="{rank,demo}")
+    commands = parser.add_subparsers(dest="command", metavar="{rank,demo}", parser_class=_OneLineParser)
 
     rank = commands.add_parser("rank", help="rank the columns of a CSV (or Parquet) file")
     rank.add_argument("data", help="a .csv file (or .parquet when pyarrow is installed)")
@@ -59,15 +69,18 @@ def build_parser():
 
 def main(argv=None):
     """Run the command line; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] not in ("rank", "demo", "-h", "--help"):
+        argv = ["demo", *argv]  # `python -m viann_sklearn --seed 1` ran the demo before subcommands existed
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command in (None, "demo"):
+        if args.command == "demo":
             from ._demo import rank_breast_cancer
 
-            if getattr(args, "top", None) is not None and args.top < 1:
+            if args.top is not None and args.top < 1:
                 raise UsageError("--top must be at least 1")
-            rank_breast_cancer(seed=getattr(args, "seed", 0), top=getattr(args, "top", None))
+            rank_breast_cancer(seed=args.seed, top=args.top)
             return 0
         return _rank(args)
     except UsageError as error:
