@@ -30,7 +30,10 @@ exclude_patterns = ["_build", "examples/README.txt", "auto_examples/*.ipynb", "a
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+templates_path = ["_templates"]
+# Our pages show our methods; the docstrings of scikit-learn's and Keras's
+# base classes refer to labels of their own sites.
+autodoc_inherit_docstrings = False
 
 myst_heading_anchors = 3
 

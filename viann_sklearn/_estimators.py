@@ -528,7 +528,7 @@ _SHARED_PARAMETERS_DOC = """
 """
 
 _SHARED_ATTRIBUTES_DOC = """
-    feature_importances_ : ndarray of shape (n_features_in_,)
+    feature_importances_ : ndarray of shape (``n_features_in_``,)
         VIANN importances, >= 0 and summing to 1: for each input feature, the
         variance of each of its first-layer weights over training times the
         weight's final magnitude, summed over hidden units.
@@ -539,7 +539,7 @@ _SHARED_ATTRIBUTES_DOC = """
         The trained skorch net; ``net_.module_`` is the torch module.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of the features, when X has string column names.
     loss_ : float or None
         Training loss of the last epoch (None if interrupted inside the first).
