@@ -4,8 +4,15 @@ Build: ``sphinx-build -W --keep-going -b html docs docs/_build/html`` (warnings 
 """
 
 import os
+import warnings
+
+from sklearn.exceptions import ConvergenceWarning
 
 from viann_sklearn import __version__
+
+# The examples train with the defaults' max_iter; the warning that it was reached
+# would fill every example's output (with paths of the build machine).
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -45,6 +52,7 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "matplotlib_animations": False,
     "image_scrapers": ("matplotlib",),
+    "capture_repr": (),  # print() output only, not the repr of each block's last expression
 }
 
 html_theme = "pydata_sphinx_theme"

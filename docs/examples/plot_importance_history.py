@@ -7,7 +7,6 @@ importances can be read after every epoch. Early epochs are noisy; the
 ranking settles as training goes on.
 """
 
-import matplotlib.pyplot as plt
 from sklearn.datasets import load_iris
 
 from viann_sklearn import VIANNClassifier
@@ -16,4 +15,3 @@ from viann_sklearn.plot import plot_importance_history
 iris = load_iris(as_frame=True)
 clf = VIANNClassifier(hidden_layer_sizes=(32,), random_state=0).fit(iris.data, iris.target)
 plot_importance_history(clf)
-plt.show()

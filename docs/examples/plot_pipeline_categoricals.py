@@ -36,12 +36,14 @@ model = make_pipeline(
 
 # %%
 # Per encoded feature, the district is split into five small parts...
-ImportanceDisplay.from_estimator(model)
-plt.title("Per encoded feature")
+fig, ax = plt.subplots(figsize=(6.4, 4))
+ax.set_title("Per encoded feature")
+ImportanceDisplay.from_estimator(model, ax=ax)
 
 # %%
 # ...and per original column it is one.
 grouped = grouped_importances(model)
-ImportanceDisplay(grouped.importances, grouped.feature_names).plot()
-plt.title("Per original column")
+fig, ax = plt.subplots(figsize=(6.4, 2.6))
+ax.set_title("Per original column")
+ImportanceDisplay(grouped.importances, grouped.feature_names).plot(ax=ax)
 print(dict(zip(grouped.feature_names, grouped.importances.round(3))))

@@ -23,8 +23,9 @@ X, y = data.data, data.target
 # %%
 # The importances of a network trained on all 30 features.
 network = VIANNClassifier(hidden_layer_sizes=(32,), random_state=0).fit(X, y)
-ImportanceDisplay.from_estimator(network, top=10)
-plt.title("Ten most important of 30 features")
+fig, ax = plt.subplots(figsize=(6.4, 4))
+ax.set_title("Ten most important of 30 features")
+ImportanceDisplay.from_estimator(network, top=10, ax=ax)
 
 # %%
 # Keep the 8 most important, then train a network on those only.

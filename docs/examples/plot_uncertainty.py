@@ -17,5 +17,6 @@ wine = load_wine(as_frame=True)
 result = importance_uncertainty(VIANNClassifier(hidden_layer_sizes=(32,)), wine.data, wine.target,
                                 cv=5, random_state=0)
 print("importances per fold:", result.importances.shape)
-ImportanceDisplay.from_importances(result)
-plt.title("Wine: mean ± std over 5 folds")
+fig, ax = plt.subplots(figsize=(6.4, 4.5))
+ax.set_title("Wine: mean ± std over 5 folds")
+ImportanceDisplay.from_importances(result, ax=ax)
