@@ -775,6 +775,9 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
 
     def _encode_targets(self, y, *, continuing, incremental, classes):
         y = y.reshape(len(y), -1)
+        if y.dtype.kind not in "fc":
+            # validate_data leaves str arrays as they are; numpy names the bad value
+            y = y.astype(np.float64)
         if not continuing:
             self.n_outputs_ = y.shape[1]
             # Targets in standard units keep SGD's steps the same size whether
