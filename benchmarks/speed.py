@@ -19,11 +19,15 @@ Compares, in one process, with runs alternated and medians of ratios reported:
    peak memory near one float32 copy of the data plus the model.
 5. Predict throughput: ``predict_proba`` vs a bare ``model(X)`` in large chunks.
    Expected: within 1.5x.
+6. The defaults: what ``standardize=True`` costs on the task of section 1, and
+   the time per epoch of our default estimator (SGD) against ``MLPClassifier``'s
+   defaults (Adam), one hidden layer of 100.
 
 Usage::
 
     python benchmarks/speed.py            # the full run, a few minutes
     python benchmarks/speed.py --quick    # a smoke test of every section
+    python benchmarks/speed.py --only-defaults   # section 6 alone, about a minute
 """
 
 import argparse
@@ -79,12 +83,12 @@ def hand_written_loop(X, y, batch_size, epochs, fused=False):
     return model
 
 
-def ours(X, y, batch_size, epochs, importance_on="epoch"):
+def ours(X, y, batch_size, epochs, importance_on="epoch", standardize=False):
     # The same task as the loop's: Adam, Glorot initialisation, inputs already
     # standardised by load() (not the estimator's defaults, which train with SGD).
     return VIANNClassifier(hidden_layer_sizes=HIDDEN, batch_size=batch_size, max_iter=epochs,
                            solver="adam", learning_rate_init=LEARNING_RATE, alpha=1e-4,
-                           weight_init="glorot_uniform", standardize=False, n_iter_no_change=np.inf,
+                           weight_init="glorot_uniform", standardize=standardize, n_iter_no_change=np.inf,
                            importance_on=importance_on, random_state=0).fit(X, y)
 
 
@@ -178,6 +182,26 @@ def tracking_section(configs, epochs, rounds):
           f"batch {worst['batch']:+.1f} % (target <= 15 %)\n")
 
 
+def defaults_section(configs, epochs, rounds):
+    print(f"6. Defaults, {epochs} epochs, {rounds} rounds: the cost of standardize=True on the task above, "
+          "and our defaults (SGD, standardize) against MLPClassifier's (Adam), per epoch")
+    print(f"{'data':<14}{'batch':>6}{'standardize':>13}{'ours/epoch ms':>15}{'MLP/epoch ms':>14}{'ratio':>7}")
+    for data_name, batch_size in configs:
+        X, y = load(data_name)
+        seconds = alternate({
+            "raw": lambda: ours(X, y, batch_size, epochs),
+            "standardized": lambda: ours(X, y, batch_size, epochs, standardize=True),
+            "defaults": lambda: VIANNClassifier(batch_size=batch_size, max_iter=epochs, n_iter_no_change=np.inf,
+                                                random_state=0).fit(X, y),
+            "mlp": lambda: MLPClassifier(batch_size=batch_size, max_iter=epochs, n_iter_no_change=np.inf,
+                                         random_state=0).fit(X, y),
+        }, rounds)
+        overhead = 100 * (median_ratio(seconds, "standardized", "raw") - 1)
+        print(f"{data_name:<14}{batch_size:>6}{overhead:>12.1f}%{1000 * np.median(seconds['defaults']) / epochs:>15.2f}"
+              f"{1000 * np.median(seconds['mlp']) / epochs:>14.2f}{median_ratio(seconds, 'defaults', 'mlp'):>7.2f}")
+    print("(ours and MLP here: the default network, one hidden layer of 100)\n")
+
+
 def importance_cost_section(problems, rounds, lofo_sample):
     print("3. Cost of importances beyond the fit (seconds)")
     print(f"{'data':<26}{'fit':>8}{'VIANN':>8}{'permutation x5':>16}{'LOFO retrain':>14}{'LOFO/VIANN fit':>16}")
@@ -257,19 +281,23 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check that every section runs")
     parser.add_argument("--rounds", type=int, default=None, help="alternated rounds (default 5; 1 with --quick)")
+    parser.add_argument("--only-defaults", action="store_true", help="run section 6 only")
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 5)
     started = time.perf_counter()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads\n")
     warm_up()
     configs = [("breast_cancer", 32), ("breast_cancer", 256), ("digits", 32), ("digits", 256)]
-    if args.quick:
+    if args.only_defaults:
+        defaults_section(configs, epochs=100, rounds=rounds)
+    elif args.quick:
         fit_section(configs[:1], epochs=3, rounds=rounds)
         tracking_section(configs[:1], epochs=3, rounds=rounds)
         X, y = make_classification(n_samples=500, n_features=20, random_state=0)
         importance_cost_section([("500 x 20", X.astype(np.float32), y, 256, 2)], rounds, lofo_sample=2)
         scale_section([10_000], n_features=100)
         predict_section(20_000, 100, rounds)
+        defaults_section(configs[:1], epochs=3, rounds=rounds)
     else:
         fit_section(configs, epochs=100, rounds=rounds)
         tracking_section(configs, epochs=100, rounds=rounds)
@@ -282,6 +310,7 @@ def main(argv=None):
         ], rounds=3, lofo_sample=4)
         scale_section([10_000, 100_000, 1_000_000], n_features=100)
         predict_section(200_000, 100, rounds)
+        defaults_section(configs, epochs=100, rounds=rounds)
     print(f"Total time: {time.perf_counter() - started:.0f} s")
 
 

@@ -23,7 +23,7 @@ def test_speed_benchmark_quick_mode_runs_every_section():
         capture_output=True, text=True, timeout=600,
     )
     assert completed.returncode == 0, completed.stderr
-    for section in ("1. fit", "2. Tracking overhead", "3. Cost of importances", "4. Scale", "5. Predict"):
+    for section in ("1. fit", "2. Tracking overhead", "3. Cost of importances", "4. Scale", "5. Predict", "6. Defaults"):
         assert section in completed.stdout
 
 
