@@ -11,7 +11,9 @@ Methods, on the same fitted network unless said otherwise:
   second fit, with batch tracking; its cost is that fit's extra time);
 - permutation importance (``n_repeats=5``, on held-out rows);
 - Garson's and Olden's weight methods (``benchmarks/peer_methods.py``);
-- a random forest's impurity importances (a second model; its fit is its cost).
+- a random forest's impurity importances (a second model; its fit is its cost);
+- Integrated Gradients averaged over the held-out rows (absolute values, baseline the
+  training mean), when captum is installed (``pip install captum``; benchmark-only).
 
 Generators are split in two. The *tuning* ones were used to choose the
 estimators' defaults (``--candidates`` prints that comparison); the
@@ -28,6 +30,7 @@ Tables are printed and written to ``benchmarks/results/``.
 """
 
 import argparse
+import importlib.util
 import time
 import warnings
 from dataclasses import dataclass
@@ -44,10 +47,11 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from peer_methods import garson, olden
+from peer_methods import garson, integrated_gradients, olden
 from viann_sklearn import VIANNClassifier, VIANNRegressor
 
 RESULTS = Path(__file__).resolve().parent / "results"
+HAS_CAPTUM = importlib.util.find_spec("captum") is not None
 N_FEATURES = 20
 
 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -196,6 +200,11 @@ def evaluate_methods(generator, seed, n_samples, estimator_params):
     forest, forest_seconds = timed(lambda: forest_class(n_estimators=200, random_state=seed).fit(X_train, y_train))
     mlp_class = MLPClassifier if generator.task == "classification" else MLPRegressor
     reference = make_pipeline(StandardScaler(), mlp_class(random_state=seed)).fit(X_train, y_train)
+    if HAS_CAPTUM:
+        targets = net.predict(X_test) if generator.task == "classification" else None
+        targets = None if targets is None else np.searchsorted(net.classes_, targets)
+        gradients, gradients_seconds = timed(lambda: integrated_gradients(
+            net.net_.module_, X_test, X_train.mean(axis=0), targets))
     scores = {
         "VIANN epoch": (net.feature_importances_, 0.0),
         "VIANN batch": (batch_net.feature_importances_, batch_seconds - fit_seconds),
@@ -204,6 +213,8 @@ def evaluate_methods(generator, seed, n_samples, estimator_params):
         "Olden": (olden_scores, olden_seconds),
         "random forest": (forest.feature_importances_, forest_seconds),
     }
+    if HAS_CAPTUM:
+        scores["Integrated Gradients"] = (gradients, gradients_seconds)
     return {
         "auc": {method: roc_auc_score(informative, values) for method, (values, _) in scores.items()},
         "seconds": {method: seconds for method, (_, seconds) in scores.items()},
@@ -271,7 +282,8 @@ def run_candidates(seeds, n_samples):
 
 
 def run_methods(seeds, n_samples):
-    methods = ["VIANN epoch", "VIANN batch", "permutation", "Garson", "Olden", "random forest"]
+    methods = ["VIANN epoch", "VIANN batch", "permutation", "Garson", "Olden", "random forest",
+               *(["Integrated Gradients"] if HAS_CAPTUM else [])]
     header = ["generator", "task", *methods, "net score", "MLP score", "x1000 keeps ranks"]
     sections = []
     for held_out in (False, True):

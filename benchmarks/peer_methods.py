@@ -80,3 +80,24 @@ def torch_loss(module, criterion, y):
             return float(criterion(outputs, y))
 
     return loss
+
+
+def integrated_gradients(module, X, baseline, targets=None, n_steps=32):
+    """Mean absolute Integrated Gradients (Sundararajan et al., 2017) of each feature over the rows X.
+
+    Needs captum (``pip install captum``; benchmark-only). For a classifier,
+    ``targets`` are the output indices to explain (the predicted classes);
+    for a single-output regressor, None.
+    """
+    from captum.attr import IntegratedGradients
+
+    module.eval()
+    dtype = next(module.parameters()).dtype
+    inputs = torch.as_tensor(X, dtype=dtype)
+    baselines = torch.as_tensor(np.broadcast_to(baseline, X.shape).copy(), dtype=dtype)
+    forward = module if targets is not None else (lambda rows: module(rows)[:, 0])
+    attributions = IntegratedGradients(forward).attribute(
+        inputs, baselines=baselines, target=None if targets is None else torch.as_tensor(targets), n_steps=n_steps
+    )
+    return attributions.abs().mean(dim=0).detach().cpu().double().numpy()
+
