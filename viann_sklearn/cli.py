@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ._demo import rank_breast_cancer
 from ._training import report_epochs
+from .inspection import grouped_importances, importance_uncertainty
 
 __all__ = ["main"]
 
@@ -76,8 +78,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
-            from ._demo import rank_breast_cancer
-
             if args.top is not None and args.top < 1:
                 raise UsageError("--top must be at least 1")
             rank_breast_cancer(seed=args.seed, top=args.top)
@@ -103,19 +103,16 @@ def _rank(args):
         with warnings.catch_warnings(), report_epochs(progress.epoch_done):
             warnings.simplefilter("ignore")  # ConvergenceWarning and friends: the table says what it can
             if args.repeats or args.cv:
-                from .inspection import importance_uncertainty
-
                 result = importance_uncertainty(model, X, y, cv=args.cv, n_repeats=args.repeats, grouped=True,
                                                 random_state=args.seed, n_jobs=args.n_jobs)
                 names, mean, std = result.feature_names, result.importances_mean, result.importances_std
             else:
-                from .inspection import grouped_importances
-
                 grouped = grouped_importances(model.fit(X, y))
                 names, mean, std = grouped.feature_names, grouped.importances, None
     except ValueError as error:  # bad data found by the estimator: one class, too few rows...
         raise UsageError(str(error).splitlines()[0]) from None
-    progress.close()
+    finally:
+        progress.close()
     rows = _ranked_rows(names, mean, std, args.top)
     print(_format(rows, args))
     if args.plot:

@@ -70,8 +70,9 @@ def grouped_importances(model, importances=None):
                                                   [f"x{i}" for i in range(model.n_features_in_)])]
     sources = {name: [] for name in input_names}
     totals = dict.fromkeys(input_names, 0.0)
+    column_transformer = _column_transformer(preprocessing)
     for output_name, importance in zip(output_names, importances):
-        source = _source_column(str(output_name), input_names, _column_transformer(preprocessing))
+        source = _source_column(str(output_name), input_names, column_transformer)
         sources[source].append(str(output_name).split("__", 1)[-1])
         totals[source] += importance
     kept = [name for name in input_names if sources[name]]  # dropped columns make no feature
