@@ -96,3 +96,11 @@ def test_console_script_runs_as_a_process(table):
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2
     assert "Traceback" not in missing.stderr and missing.stderr.count("\n") == 1
+
+
+def test_rank_reads_parquet_when_pyarrow_is_there(table, tmp_path, capsys):
+    pytest.importorskip("pyarrow", reason="pyarrow is not installed: Parquet is optional")
+    parquet = tmp_path / "data.parquet"
+    pd.read_csv(table).to_parquet(parquet)
+    assert main(["rank", str(parquet), "--target", "label", "--csv", *FAST]) == 0
+    assert sorted(line.split(",")[1] for line in capsys.readouterr().out.splitlines()[1:]) == ["color", "noise", "size"]
