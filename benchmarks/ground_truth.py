@@ -168,7 +168,7 @@ def make_data(generator, seed, n_samples):
     rng = np.random.default_rng(seed)
     X, y, informative = generator.make(rng, n_samples)
     if generator.task == "regression":
-        y = (y - y.mean()) / y.std()  # as a careful user would; the net's output is linear
+        y = (y - y.mean()) / y.std()  # our estimator does it itself; MLPRegressor needs it
     stratify = y if generator.task == "classification" else None
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=seed, stratify=stratify)
     return X_train, X_test, y_train, y_test, informative
@@ -198,8 +198,7 @@ def evaluate_methods(generator, seed, n_samples, estimator_params):
     olden_scores, olden_seconds = timed(lambda: olden(net.coefs_))
     forest_class = RandomForestClassifier if generator.task == "classification" else RandomForestRegressor
     forest, forest_seconds = timed(lambda: forest_class(n_estimators=200, random_state=seed).fit(X_train, y_train))
-    mlp_class = MLPClassifier if generator.task == "classification" else MLPRegressor
-    reference = make_pipeline(StandardScaler(), mlp_class(random_state=seed)).fit(X_train, y_train)
+    reference = mlp_reference(generator.task, seed).fit(X_train, y_train)
     if HAS_CAPTUM:
         targets = net.predict(X_test) if generator.task == "classification" else None
         targets = None if targets is None else np.searchsorted(net.classes_, targets)
@@ -240,11 +239,15 @@ def viann_auc_only(generator, seed, n_samples, estimator_params):
     return roc_auc_score(informative, net.feature_importances_), net.score(X_test, y_test), net.n_iter_
 
 
+def mlp_reference(task, seed):
+    """scikit-learn's MLP with its defaults behind a StandardScaler: the accuracy to keep."""
+    mlp_class = MLPClassifier if task == "classification" else MLPRegressor
+    return make_pipeline(StandardScaler(), mlp_class(random_state=seed))
+
+
 def reference_score(generator, seed, n_samples):
-    """Test score of scikit-learn's MLP with its defaults, inputs standardised: the accuracy to keep."""
     X_train, X_test, y_train, y_test, _ = make_data(generator, seed, n_samples)
-    mlp_class = MLPClassifier if generator.task == "classification" else MLPRegressor
-    return make_pipeline(StandardScaler(), mlp_class(random_state=seed)).fit(X_train, y_train).score(X_test, y_test)
+    return mlp_reference(generator.task, seed).fit(X_train, y_train).score(X_test, y_test)
 
 
 def format_table(header, rows):

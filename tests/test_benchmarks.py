@@ -7,41 +7,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_compare_feature_importance_runs_one_seed():
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "compare_feature_importance.py"), "--seeds", "1"],
-        capture_output=True, text=True, timeout=300,
-    )
+def _run_benchmark(script, *arguments):
+    """The script's stdout, after checking that it exited cleanly."""
+    completed = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *arguments],
+                               capture_output=True, text=True, timeout=600)
     assert completed.returncode == 0, completed.stderr
-    assert "Against the random forest" in completed.stdout
-    assert "Lowest agreement between two adapters" in completed.stdout
+    return completed.stdout
+
+
+def test_compare_feature_importance_runs_one_seed():
+    output = _run_benchmark("compare_feature_importance.py", "--seeds", "1")
+    assert "Against the random forest" in output
+    assert "Lowest agreement between two adapters" in output
 
 
 def test_speed_benchmark_quick_mode_runs_every_section():
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "speed.py"), "--quick"],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert completed.returncode == 0, completed.stderr
+    output = _run_benchmark("speed.py", "--quick")
     for section in ("1. fit", "2. Tracking overhead", "3. Cost of importances", "4. Scale", "5. Predict", "6. Defaults"):
-        assert section in completed.stdout
+        assert section in output
 
 
 def test_ground_truth_quick_mode_reports_both_generator_groups():
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "ground_truth.py"), "--quick"],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert "### Tuning generators" in completed.stdout and "### Held-out generators" in completed.stdout
-    assert "seconds beyond the fit" in completed.stdout
+    output = _run_benchmark("ground_truth.py", "--quick")
+    assert "### Tuning generators" in output and "### Held-out generators" in output
+    assert "seconds beyond the fit" in output
 
 
 def test_paper_experiment_quick_mode_prints_the_table_beside_the_paper():
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "paper_experiment.py"), "--quick"],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert "| NN1 | iris |" in completed.stdout and "| defaults | diabetes |" in completed.stdout
-    assert "boston (removed from scikit-learn)" in completed.stdout
+    output = _run_benchmark("paper_experiment.py", "--quick")
+    assert "| NN1 | iris |" in output and "| defaults | diabetes |" in output
+    assert "boston (removed from scikit-learn)" in output
