@@ -39,6 +39,7 @@ installed, the VIANN-vs-LOFO scatter plot goes to ``docs/_static/``.
 
 import argparse
 import csv
+import functools
 import time
 import warnings
 from pathlib import Path
@@ -136,7 +137,7 @@ def run_once(model, dataset, seed, quick):
     viann = dict(net.callbacks_)["VarianceImportance"].feature_importances_
     criterion = nn.CrossEntropyLoss() if classification else nn.MSELoss()
     lofo = lofo_loss_increase(torch_loss(net.module_, criterion, y), X)
-    return correlations(model, dataset, seed, len(net.history), seconds, classification, X, y,
+    return correlations(model, dataset, seed, len(net.history), seconds,
                         viann=viann, lofo=lofo, garson_scores=garson(linear_coefs(net.module_)))
 
 
@@ -155,14 +156,21 @@ def run_estimator_defaults(dataset, seed, quick):
         loss = lambda rows: log_loss(y, estimator.predict_proba(rows), labels=estimator.classes_)
     else:
         loss = lambda rows: mean_squared_error(y, estimator.predict(rows))
-    return correlations("defaults", dataset, seed, estimator.n_iter_, seconds, classification, X, y,
+    return correlations("defaults", dataset, seed, estimator.n_iter_, seconds,
                         viann=estimator.feature_importances_, lofo=lofo_loss_increase(loss, X),
                         garson_scores=garson(estimator.coefs_))
 
 
-def correlations(model, dataset, seed, epochs, seconds, classification, X, y, *, viann, lofo, garson_scores):
-    forest_class = RandomForestClassifier if classification else RandomForestRegressor
-    forest = forest_class(n_estimators=100, random_state=seed).fit(X, y.ravel()).feature_importances_
+@functools.lru_cache(maxsize=None)
+def forest_importances(dataset, seed):
+    """A random forest's impurity importances: the same for every network, so fitted once."""
+    X, y, task = load(dataset)
+    forest_class = RandomForestClassifier if task == "classification" else RandomForestRegressor
+    return forest_class(n_estimators=100, random_state=seed).fit(X, y.ravel()).feature_importances_
+
+
+def correlations(model, dataset, seed, epochs, seconds, *, viann, lofo, garson_scores):
+    forest = forest_importances(dataset, seed)
     return {
         "model": model, "dataset": dataset, "seed": seed, "epochs": epochs, "seconds": seconds,
         "viann_vs_lofo": pearsonr(viann, lofo)[0], "viann_vs_rf": pearsonr(viann, forest)[0],
