@@ -10,7 +10,9 @@ import pytest
 
 from viann_sklearn.cli import main
 
-FAST = ["--hidden-layer-sizes", "8", "--max-iter", "15", "--quiet"]
+FAST = ["--hidden-layer-sizes", "8", "--max-iter", "15", "--cv", "3", "--quiet"]
+# Enough epochs to learn a clear signal, so that the score beats the baseline.
+LEARNS = ["--hidden-layer-sizes", "8", "--max-iter", "150", "--cv", "3", "--quiet"]
 
 
 @pytest.fixture
@@ -27,36 +29,171 @@ def table(tmp_path):
     return path
 
 
-def test_rank_prints_one_row_per_original_column(table, capsys):
-    assert main(["rank", str(table), "--target", "label", *FAST]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].split()[:4] == ["rank", "column", "importance", "share"]
-    assert sorted(line.split()[1] for line in lines[1:]) == ["color", "noise", "size"]
-    assert lines[1].split()[1] in {"color", "size"}
+def _rank(path, *argv, fast=FAST):
+    return main(["rank", str(path), "--target", "y", *argv, *fast])
+
+
+def _ranked_columns(out):
+    return [line.split()[1] for line in out.splitlines()[1:] if line[:4].strip().isdigit()]
+
+
+def test_rank_prints_one_row_per_original_column_and_the_score(table, capsys):
+    assert main(["rank", str(table), "--target", "label", *LEARNS]) == 0
+    captured = capsys.readouterr()
+    lines = captured.out.strip().splitlines()
+    assert lines[0].split()[:5] == ["rank", "column", "importance", "share", "±"]
+    assert sorted(_ranked_columns(captured.out)) == ["color", "noise", "size"]
+    assert _ranked_columns(captured.out)[0] in {"color", "size"}
+    assert lines[-1].startswith("Cross-validated accuracy: ") and "over 3 folds; baseline" in lines[-1]
+    assert "warning" not in captured.err
 
 
 def test_progress_goes_to_stderr_unless_quiet(table, capsys):
     assert main(["rank", str(table), "--target", "label", "--json", *FAST[:-1]]) == 0
     captured = capsys.readouterr()
-    assert "Training 1 network(s) on 200 rows x 3 columns (classification)" in captured.err
-    assert json.loads(captured.out)  # stdout stays machine-readable
+    assert "Training 3 network(s) on 200 rows x 3 columns (classification)" in captured.err
+    result = json.loads(captured.out)  # stdout stays machine-readable
+    assert {"columns", "score"} <= set(result)
+    assert main(["rank", str(table), "--target", "label", *FAST]) == 0
+    assert "Training" not in capsys.readouterr().err
 
 
-def test_rank_json_with_repeats_gives_std(table, capsys):
+def test_rank_json_with_repeats_gives_std_and_a_score(table, capsys):
     assert main(["rank", str(table), "--target", "label", "--json", "--repeats", "2", "--top", "2", *FAST]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert [row["rank"] for row in rows] == [1, 2]
-    assert all(set(row) == {"rank", "column", "importance", "share", "std"} for row in rows)
+    result = json.loads(capsys.readouterr().out)
+    assert [row["rank"] for row in result["columns"]] == [1, 2]
+    assert all(set(row) == {"rank", "column", "importance", "share", "std"} for row in result["columns"])
+    assert result["score"]["metric"] == "accuracy" and result["score"]["folds"] == 3
+    assert 0 <= result["score"]["baseline"] <= 1
 
 
-def test_rank_csv_with_cv_and_a_plot(table, tmp_path, capsys):
+def test_rank_csv_and_a_plot(table, tmp_path, capsys):
     chart = tmp_path / "chart.png"
-    assert main(["rank", str(table), "--target", "size", "--csv", "--cv", "2", "--plot", str(chart), *FAST]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
+    assert main(["rank", str(table), "--target", "size", "--csv", "--plot", str(chart), *FAST]) == 0
+    captured = capsys.readouterr()
+    out = captured.out.strip().splitlines()
     assert out[0] == "rank,column,importance,share,std"
     assert len(out) == 4  # color, noise, label
+    assert "Cross-validated R²" in captured.err  # CSV holds the table only
     assert chart.stat().st_size > 1000
 
+
+def test_bare_viann_prints_help(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: viann") and "rank" in out and "predict" in out
+
+
+def test_every_rank_option_has_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["rank", "--help"])
+    out = capsys.readouterr().out
+    assert "after every batch" in out  # --importance-on
+    options = [word for word in out.split() if word.startswith("--")]
+    for option in ("--drop", "--keep", "--sep", "--encoding", "--save", "--quiet", "--cv"):
+        assert option in options
+
+
+# ------------------------------------------------------------- real tables
+
+def test_text_dates_and_written_numbers_are_used_not_a_traceback(tmp_path, capsys):
+    """A 40-value text column made sparse output before; dates and "3,750" were text with too many values."""
+    rng = np.random.default_rng(0)
+    n = 240
+    signal = rng.normal(size=n)
+    frame = pd.DataFrame({
+        "town": rng.choice([f"town {i}" for i in range(40)], n),
+        "when": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        "price": [f"{value:,.0f}" for value in rng.uniform(1000, 9000, n)],
+        "signal": signal,
+        "y": (signal > 0).astype(int),
+    })
+    path = tmp_path / "real.csv"
+    frame.to_csv(path, index=False)
+    assert _rank(path, "--json", fast=FAST[:-1]) == 0
+    captured = capsys.readouterr()
+    assert sorted(row["column"] for row in json.loads(captured.out)["columns"]) == ["price", "signal", "town",
+                                                                                     "when"]
+    assert "column 'when': dates, used as year, month, day, weekday" in captured.err
+    assert "column 'price': numbers written as text (e.g. '" in captured.err
+    assert "column 'town': 40 distinct values; the 19 most frequent are one-hot encoded" in captured.err
+
+
+def test_empty_identifier_and_dropped_columns_are_left_out_and_said_so(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=120)
+    frame = pd.DataFrame({"id": np.arange(120), "empty": np.nan, "x": x, "other": rng.normal(size=120), "y": x > 0})
+    path = tmp_path / "ids.csv"
+    frame.to_csv(path, index=False)
+    assert _rank(path, "--drop", "other", fast=FAST[:-1]) == 0
+    captured = capsys.readouterr()
+    assert _ranked_columns(captured.out) == ["x"]
+    assert "column 'empty' is empty (every value missing): left out" in captured.err
+    assert "viann: warning: column 'id' looks like an identifier" in captured.err
+    assert "--keep id" in captured.err
+    assert _rank(path, "--keep", "id") == 0
+    assert sorted(_ranked_columns(capsys.readouterr().out)) == ["id", "other", "x"]
+
+
+@pytest.mark.parametrize("separator, argv", [(";", []), ("\t", []), ("|", ["--sep", "|"])])
+def test_separators_are_sniffed_or_given(tmp_path, capsys, separator, argv):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    path = tmp_path / "data.txt"
+    pd.DataFrame({"x": x.round(3), "z": rng.normal(size=60), "y": x > 0}).to_csv(path, sep=separator, index=False)
+    assert _rank(path, *argv) == 0
+    assert sorted(_ranked_columns(capsys.readouterr().out)) == ["x", "z"]
+
+
+def test_semicolon_files_read_decimal_commas(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    lines = ["x;y", *(f"{value:.2f}".replace(".", ",") + f";{int(value > 0)}" for value in x)]
+    path = tmp_path / "european.csv"
+    path.write_text("\n".join(lines))
+    assert _rank(path, fast=FAST[:-1]) == 0
+    assert "column 'x': numbers written as text (e.g. '0,13'), read with ',' as the decimal mark" in capsys.readouterr().err
+
+
+def test_encoding(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=60)
+    path = tmp_path / "latin.csv"
+    pd.DataFrame({"café": x, "città": rng.choice(["Köln", "Zürich"], 60), "y": x > 0}).to_csv(
+        path, index=False, encoding="latin-1")
+    assert _rank(path) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not utf-8 text" in err and "--encoding latin-1" in err
+    assert _rank(path, "--encoding", "latin-1") == 0
+    assert sorted(_ranked_columns(capsys.readouterr().out)) == ["café", "città"]
+
+
+# ------------------------------------------------------------------- trust
+
+def test_a_target_the_columns_cannot_predict_gets_a_warning(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    path = tmp_path / "noise.csv"
+    pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150), "y": rng.normal(size=150)}).to_csv(
+        path, index=False)
+    assert _rank(path) == 0
+    captured = capsys.readouterr()
+    assert "baseline (always the mean target)" in captured.out
+    assert "viann: warning: the network" in captured.err and "better than the baseline" in captured.err
+
+
+def test_few_rows_get_a_warning_and_too_few_an_error(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=30)
+    path = tmp_path / "small.csv"
+    pd.DataFrame({"x": x, "y": x > 0}).to_csv(path, index=False)
+    assert _rank(path) == 0
+    assert "only 30 rows" in capsys.readouterr().err
+    pd.DataFrame({"x": [1.0, 2.0], "y": [0, 1]}).to_csv(path, index=False)
+    assert _rank(path) == 2
+    assert "too few" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------- user mistakes
 
 @pytest.mark.parametrize("setup, argv, message", [
     (None, ["rank", "missing.csv", "--target", "y"], "no such file"),
@@ -67,8 +204,15 @@ def test_rank_csv_with_cv_and_a_plot(table, tmp_path, capsys):
     ("table", ["rank", "{path}", "--target", "y", "--top", "0"], "--top"),
     ("table", ["rank", "{path}", "--target", "y", "--hidden-layer-sizes", "8,x"], "--hidden-layer-sizes"),
     ("text_target", ["rank", "{path}", "--target", "y", "--task", "regression"], "not numeric"),
+    ("table", ["rank", "{path}", "--target", "y", "--drop", "nope"], "--drop: no column 'nope'"),
+    ("table", ["rank", "{path}", "--target", "y", "--drop", "x"], "no column is left"),
+    ("table", ["rank", "{path}", "--target", "y", "--encoding", "klingon"], "unknown encoding"),
+    ("table", ["rank", "{path}", "--target", "y", "--plot", "{path}.nope"], "unknown image format 'nope'"),
+    ("table", ["rank", "{path}", "--target", "y", "--plot", "/no/such/folder/chart.png"], "no such folder"),
+    ("table", ["rank", "{path}", "--target", "y", "--save", "/no/such/folder/model.skops"], "no such folder"),
+    ("table", ["predict", "{path}", "{path}"], "not a model saved by viann rank"),
 ])
-def test_user_mistakes_give_one_line_and_exit_code_2(tmp_path, capsys, setup, argv, message):
+def test_user_mistakes_give_one_line_and_exit_code_2_before_any_training(tmp_path, capsys, setup, argv, message):
     path = tmp_path / "data.csv"
     rng = np.random.default_rng(0)
     x = rng.normal(size=30)
@@ -81,10 +225,10 @@ def test_user_mistakes_give_one_line_and_exit_code_2(tmp_path, capsys, setup, ar
     }
     if setup:
         path.write_text(contents[setup])
-    code = main([part.format(path=path) for part in argv] + ["--quiet"])
+    code = main([part.format(path=path) for part in argv])  # not --quiet: "Training" would show
     err = capsys.readouterr().err.strip()
     assert code == 2
-    assert len(err.splitlines()) == 1 and err.startswith("viann: error:") and message in err
+    assert len(err.splitlines()) == 1 and err.startswith("viann: error:") and message in err, err
 
 
 def test_console_script_runs_as_a_process(table):
@@ -104,3 +248,27 @@ def test_rank_reads_parquet_when_pyarrow_is_there(table, tmp_path, capsys):
     pd.read_csv(table).to_parquet(parquet)
     assert main(["rank", str(parquet), "--target", "label", "--csv", *FAST]) == 0
     assert sorted(line.split(",")[1] for line in capsys.readouterr().out.splitlines()[1:]) == ["color", "noise", "size"]
+
+
+# ------------------------------------------------------------ save, predict
+
+def test_save_then_predict_writes_one_prediction_per_row(table, tmp_path, capsys):
+    pytest.importorskip("skops", reason="skops (cli extra) is not installed")
+    model = tmp_path / "model.skops"
+    assert main(["rank", str(table), "--target", "label", "--save", str(model), *LEARNS]) == 0
+    capsys.readouterr()
+    new = pd.read_csv(table).drop(columns=["label"]).iloc[:50]
+    new_path = tmp_path / "new.csv"
+    new.to_csv(new_path, index=False)
+    output = tmp_path / "predictions.csv"
+    assert main(["predict", str(model), str(new_path), "--proba", "-o", str(output)]) == 0
+    predictions = pd.read_csv(output)
+    assert list(predictions.columns) == ["label", "P(no)", "P(yes)"]
+    assert len(predictions) == 50
+    np.testing.assert_allclose(predictions[["P(no)", "P(yes)"]].sum(axis=1), 1.0, atol=1e-6)
+    truth = pd.read_csv(table)["label"].iloc[:50]
+    assert (predictions["label"] == truth).mean() > 0.8  # the saved model learned, and predicts so
+    assert main(["predict", str(model), str(new_path.with_name("gone.csv"))]) == 2
+    new.drop(columns=["size"]).to_csv(new_path, index=False)
+    assert main(["predict", str(model), str(new_path)]) == 2
+    assert "lacks the column(s) the model uses: size" in capsys.readouterr().err

@@ -149,7 +149,9 @@ def importance_uncertainty(estimator, X, y, *, cv=None, n_repeats=None, grouped=
     result : Bunch
         ``importances`` of shape (n_features, n_runs), ``importances_mean``
         and ``importances_std`` of shape (n_features,), and
-        ``feature_names`` when known.
+        ``feature_names`` when known. With ``cv``, also ``scores`` of shape
+        (n_runs,): each fold's model scored (``estimator.score``: accuracy
+        or R²) on the rows it did not train on.
 
     Examples
     --------
@@ -170,33 +172,38 @@ def importance_uncertainty(estimator, X, y, *, cv=None, n_repeats=None, grouped=
     rng = check_random_state(random_state)
     if cv is None:
         seeds = rng.randint(np.iinfo(np.int32).max, size=n_repeats or 5)
-        runs = [(seed, None) for seed in seeds]
+        runs = [(seed, None, None) for seed in seeds]
     else:
         splitter = check_cv(cv, y, classifier=is_classifier(estimator))
         if hasattr(splitter, "shuffle") and hasattr(splitter, "random_state") and isinstance(cv, (int, np.integer)):
             splitter.shuffle, splitter.random_state = True, rng.randint(np.iinfo(np.int32).max)
-        runs = [(rng.randint(np.iinfo(np.int32).max), train) for train, _ in splitter.split(X, y)]
+        runs = [(rng.randint(np.iinfo(np.int32).max), train, test) for train, test in splitter.split(X, y)]
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_importances)(estimator, X, y, seed, train, grouped) for seed, train in runs
+        delayed(_fit_importances)(estimator, X, y, seed, train, test, grouped) for seed, train, test in runs
     )
-    names = [names for _, names in results]
-    importances = np.column_stack([values for values, _ in results])
-    return Bunch(importances=importances, importances_mean=importances.mean(axis=1),
-                 importances_std=importances.std(axis=1),
-                 feature_names=names[0])
+    importances = np.column_stack([values for values, _, _ in results])
+    result = Bunch(importances=importances, importances_mean=importances.mean(axis=1),
+                   importances_std=importances.std(axis=1),
+                   feature_names=results[0][1])
+    if cv is not None:
+        result.scores = np.array([score for _, _, score in results])
+    return result
 
 
-def _fit_importances(estimator, X, y, seed, train_rows, grouped):
+def _rows(data, rows):
+    return data.iloc[rows] if hasattr(data, "iloc") else np.asarray(data)[rows]
+
+
+def _fit_importances(estimator, X, y, seed, train_rows, test_rows, grouped):
     model = clone(estimator)
     seeded = {name: seed for name in model.get_params() if name == "random_state" or name.endswith("__random_state")}
     model.set_params(**seeded)
-    if train_rows is not None:
-        X = X.iloc[train_rows] if hasattr(X, "iloc") else np.asarray(X)[train_rows]
-        y = y.iloc[train_rows] if hasattr(y, "iloc") else np.asarray(y)[train_rows]
-    model.fit(X, y)
+    X_fit, y_fit = (X, y) if train_rows is None else (_rows(X, train_rows), _rows(y, train_rows))
+    model.fit(X_fit, y_fit)
+    score = None if test_rows is None else float(model.score(_rows(X, test_rows), _rows(y, test_rows)))
     if grouped:
         result = grouped_importances(model)
-        return result.importances, result.feature_names
+        return result.importances, result.feature_names, score
     if isinstance(model, Pipeline):
-        return model[-1].feature_importances_, model[:-1].get_feature_names_out()
-    return model.feature_importances_, getattr(model, "feature_names_in_", None)
+        return model[-1].feature_importances_, model[:-1].get_feature_names_out(), score
+    return model.feature_importances_, getattr(model, "feature_names_in_", None), score

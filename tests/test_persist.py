@@ -1,0 +1,71 @@
+"""Models saved by viann rank --save: skops, no pickle, the same predictions after loading."""
+
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("skops", reason="skops (cli extra) is not installed")
+
+from viann_sklearn._persist import ModelFileError, load_model, save_model  # noqa: E402
+from viann_sklearn._table import plan_columns, preprocessor  # noqa: E402
+from viann_sklearn.cli import _pipeline, build_parser  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
+
+
+def _fitted(task, y):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({
+        "x": rng.normal(size=len(y)),
+        "price": [f"{value:,.0f}" for value in rng.uniform(1000, 9000, len(y))],
+        "when": pd.date_range("2021-03-01", periods=len(y), freq="D").strftime("%Y-%m-%d"),
+        "kind": rng.choice(["a", "b", "c"], len(y)),
+    })
+    args = build_parser().parse_args(["rank", "data.csv", "--target", "y", "--max-iter", "5",
+                                      "--hidden-layer-sizes", "6,4"])
+    args.hidden_layer_sizes = (6, 4)
+    model = _pipeline(preprocessor(plan_columns(X)), task, args).fit(X, y)
+    return model, X
+
+
+@pytest.mark.parametrize("task, y", [
+    ("classification", np.array(["cat", "dog", "emu"] * 30)),
+    ("regression", np.linspace(100, 900, 90)),  # standardised targets must be converted back
+])
+def test_loaded_model_predicts_exactly_as_the_saved_one(tmp_path, task, y):
+    model, X = _fitted(task, y)
+    path = tmp_path / "model.skops"
+    save_model(model, path, target="y", task=task, unused=[])
+    loaded = load_model(path)
+    assert loaded["target"] == "y" and loaded["task"] == task
+    np.testing.assert_array_equal(loaded["model"].predict(X), model.predict(X))
+    if task == "classification":
+        np.testing.assert_array_equal(loaded["model"].predict_proba(X), model.predict_proba(X))
+        with pytest.raises(AttributeError, match="no importances"):
+            loaded["model"][-1].feature_importances_  # not trained here: no made-up importances
+
+
+def test_a_file_naming_other_types_is_refused(tmp_path):
+    model, _ = _fitted("classification", np.array([0, 1] * 30))
+    path = tmp_path / "model.skops"
+    save_model(model, path, target="y", task="classification", unused=[])
+    # Point one of the trusted functions at os.system, as a malicious file would.
+    tampered = tmp_path / "tampered.skops"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tampered, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "schema.json":
+                data = data.replace(b'"viann_sklearn._table"', b'"os"').replace(b'"parse_numbers"', b'"system"')
+            target.writestr(item, data)
+    with pytest.raises(ModelFileError, match="not trusted"):
+        load_model(tampered)
+
+
+@pytest.mark.parametrize("contents", [b"", b"x,y\n1,2\n", b"PK\x03\x04 not really a zip"])
+def test_other_files_are_not_models(tmp_path, contents):
+    path = tmp_path / "model.skops"
+    path.write_bytes(contents)
+    with pytest.raises(ModelFileError, match="not a model saved by viann rank"):
+        load_model(path)

@@ -1,0 +1,348 @@
+"""Reading a table from a file and deciding what to do with each of its columns.
+
+Used by the ``viann`` command line. Real CSV files hold identifiers, dates,
+numbers written with thousands separators, free text and empty columns; each
+gets a treatment chosen once, on all the data (:func:`plan_columns`), and the
+treatment becomes a ``ColumnTransformer`` (:func:`preprocessor`), so that a
+saved model applies the same one to new data.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+__all__ = ["ColumnPlan", "TableError", "plan_columns", "preprocessor", "read_table"]
+
+#: A text column with more distinct values than this is one-hot encoded over its
+#: most frequent values only, the rest grouped as one "infrequent" feature.
+MAX_CATEGORIES = 20
+#: Markers of a missing value that pandas does not know (it knows "NA", "n/a", "null"...).
+MISSING_MARKERS = ("?", "-", "--", ".")
+_SEPARATORS = (",", ";", "\t", "|")
+_ID_NAME = re.compile(r"^(id|uuid|guid|key|index|row|row_?(id|num|number)|unnamed: ?0)$|(^|[_ .-])id$|[a-z]Id$",
+                      flags=re.I)
+_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+# Numbers written with separators, as "3,750.5" (comma groups), "3.750,5" (dot groups) or "3 750,5".
+_NUMBER_FORMATS = {
+    ("," , "."): re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"),
+    (".", ","): re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"),
+    (" ", ","): re.compile(r"^[+-]?\d{1,3}([  ']\d{3})+(,\d+)?$"),
+    (" ", "."): re.compile(r"^[+-]?\d{1,3}([  ']\d{3})+(\.\d+)?$"),
+}
+
+
+class TableError(ValueError):
+    """The file or one of its columns cannot be used; the message says which and why."""
+
+
+def read_table(path: Path, *, sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Read a CSV (any of ``, ; tab |`` as separator, sniffed) or Parquet file.
+
+    Raises :class:`TableError` for a missing, empty or unreadable file.
+    """
+    if not path.is_file():
+        raise TableError(f"no such file: {path}")
+    try:
+        if path.suffix.lower() == ".parquet":
+            sep = None
+            frame = pd.read_parquet(path)  # never pickle: nothing is unpickled from a user path
+        else:
+            encoding = encoding or "utf-8"
+            sep = sep or sniff_separator(path, encoding)
+            frame = pd.read_csv(path, sep=sep, encoding=encoding, skipinitialspace=True)
+    except ImportError as error:
+        raise TableError(f"cannot read {path.name}: {error}") from None
+    except UnicodeDecodeError as error:
+        raise TableError(f"cannot read {path.name}: it is not {error.encoding} text (byte "
+                         f"{error.object[error.start]:#04x} at position {error.start}); "
+                         "give its encoding, e.g. --encoding latin-1") from None
+    except LookupError as error:  # an unknown --encoding
+        raise TableError(f"cannot read {path.name}: {error}") from None
+    except pd.errors.EmptyDataError:
+        raise TableError(f"cannot read {path.name}: the file is empty") from None
+    except (pd.errors.ParserError, ValueError, OSError) as error:
+        raise TableError(f"cannot read {path.name}: {str(error).splitlines()[0]}") from None
+    if frame.empty:
+        raise TableError(f"{path.name} has no data rows")
+    frame.columns = [str(column).strip() for column in frame.columns]
+    frame.attrs["sep"] = sep  # a file separated by ";" usually writes "3,5" for three and a half
+    return frame
+
+
+def sniff_separator(path: Path, encoding: str) -> str:
+    """The separator that splits the first lines into the most fields, the same number on each line.
+
+    A comma wins ties; ``.tsv`` files default to tabs. :class:`csv.Sniffer`
+    was tried first, but it takes the comma in ``"3,750"`` for a separator
+    in files whose fields are separated by semicolons.
+    """
+    with open(path, encoding=encoding, newline="") as file:
+        lines = [line for _, line in zip(range(50), file)]
+    default = "\t" if path.suffix.lower() == ".tsv" else ","
+    best, best_fields = default, 1
+    for separator in (default, *(s for s in _SEPARATORS if s != default)):
+        counts = {len(row) for row in csv.reader(lines, delimiter=separator) if row}
+        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
+            best, best_fields = separator, fields
+    return best
+
+
+@dataclass
+class ColumnPlan:
+    """What happens to each column: the groups that become features, and what is left out.
+
+    Attributes
+    ----------
+    numeric : list of str
+        Numbers, imputed and standardised.
+    written_numbers : dict of str to (str or None, str)
+        Numbers stored as text, with their thousands separator and decimal mark.
+    dates : dict of str to list of str
+        Dates, and the numeric parts they are turned into (``year``, ``month``...).
+    categorical : list of str
+        Text, one-hot encoded.
+    dropped : dict of str to str
+        Columns left out, with the reason.
+    notes, warnings : list of str
+        What the user should know; warnings also when ``--quiet``.
+    """
+
+    numeric: list[str] = field(default_factory=list)
+    written_numbers: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    dates: dict[str, list[str]] = field(default_factory=dict)
+    categorical: list[str] = field(default_factory=list)
+    dropped: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def used(self) -> list[str]:
+        return [*self.numeric, *self.written_numbers, *self.dates, *self.categorical]
+
+
+def plan_columns(X: pd.DataFrame, *, drop: tuple[str, ...] = (), keep: tuple[str, ...] = (),
+                 decimal_comma: bool = False) -> ColumnPlan:
+    """Decide how each column of ``X`` becomes features, or why it is left out.
+
+    Parameters
+    ----------
+    X : DataFrame
+        The table without its target.
+    drop : tuple of str
+        Columns the user leaves out.
+    keep : tuple of str
+        Columns to use even if they look like identifiers.
+    decimal_comma : bool
+        Read ``3,5`` as three and a half (files separated by ``;`` usually
+        are written so) rather than ``3,750`` as three thousand...
+
+    Returns
+    -------
+    plan : ColumnPlan
+
+    Raises
+    ------
+    TableError
+        A column named in ``drop`` or ``keep`` does not exist, a column mixes
+        numbers and text, or no column is left.
+    """
+    for option, names in (("--drop", drop), ("--keep", keep)):
+        unknown = [name for name in names if name not in X.columns]
+        if unknown:
+            raise TableError(f"{option}: no column {unknown[0]!r} in the data; columns: {_some(X.columns)}")
+    plan = ColumnPlan()
+    for column in X.columns:
+        values = X[column]
+        if column in drop:
+            plan.dropped[column] = "--drop"
+        elif values.isna().all():
+            plan.dropped[column] = "empty"
+            plan.notes.append(f"column {column!r} is empty (every value missing): left out")
+        elif values.dtype.kind in "fiub":
+            _plan_numbers(plan, column, values, keep)
+        else:
+            _plan_text(plan, column, values, keep, decimal_comma)
+    if not plan.used:
+        raise TableError("no column is left to rank" + (f" (left out: {_some(plan.dropped)})" if plan.dropped else ""))
+    return plan
+
+
+def _plan_numbers(plan, column, values, keep):
+    if column not in keep and _looks_like_identifier(column, values):
+        plan.dropped[column] = "identifier"
+        plan.warnings.append(f"column {column!r} looks like an identifier (unique whole numbers, "
+                             f"{'increasing' if _monotonic(values) else 'named so'}): left out; "
+                             f"--keep {_quote(column)} ranks it")
+        return
+    if column not in keep and _ID_NAME.search(column):
+        plan.warnings.append(f"column {column!r} is named like an identifier; ranked anyway "
+                             f"(--drop {_quote(column)} leaves it out)")
+    plan.numeric.append(column)
+
+
+def _plan_text(plan, column, values, keep, decimal_comma):
+    text = values.dropna().astype(str).str.strip()
+    text = text[~text.isin(MISSING_MARKERS) & (text != "")]
+    if text.empty:
+        plan.dropped[column] = "empty"
+        plan.notes.append(f"column {column!r} is empty (every value missing): left out")
+        return
+    number_format = _number_format(text, decimal_comma)
+    if number_format is not None:
+        plan.written_numbers[column] = number_format
+        thousands, decimal = number_format
+        used = []
+        if thousands is not None and text.str.contains(r"[  ']" if thousands == " " else thousands, regex=thousands == " ").any():
+            used.append(f"{_separator_name(thousands)} between thousands")
+        if decimal != "." and text.str.contains(decimal, regex=False).any():
+            used.append(f"{decimal!r} as the decimal mark")
+        if used:
+            example = text[text.str.contains(r"[^\d+-]")].iloc[0]
+            plan.notes.append(f"column {column!r}: numbers written as text (e.g. {example!r}), read with "
+                              + " and ".join(used))
+        return
+    as_numbers = np.mean([_is_number(value) for value in text[:1000]])
+    if 0.5 < as_numbers < 1:  # mostly numbers with a few words: garbage in a numeric column, not a category
+        example = next(value for value in text if not _is_number(value))
+        raise TableError(f"column {column!r} mixes numbers and text (e.g. {example!r}); "
+                         f"fix it, or leave it out with --drop {_quote(column)}")
+    if text.map(lambda value: bool(_DATE.match(value))).all():
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        if parsed.notna().all():
+            has_time = bool((parsed.dt.hour != 0).any() or (parsed.dt.minute != 0).any())
+            plan.dates[column] = ["year", "month", "day", "weekday", *(["hour"] if has_time else [])]
+            plan.notes.append(f"column {column!r}: dates, used as {', '.join(plan.dates[column])}")
+            return
+    distinct = text.nunique()
+    if column not in keep and distinct == len(text) and _ID_NAME.search(column):
+        plan.dropped[column] = "identifier"
+        plan.warnings.append(f"column {column!r} looks like an identifier (unique, named so): left out; "
+                             f"--keep {_quote(column)} ranks it")
+    elif column not in keep and distinct > MAX_CATEGORIES and distinct > len(text) / 2:
+        plan.dropped[column] = "free text"
+        plan.warnings.append(f"column {column!r} is text with {distinct} distinct values in {len(text)} rows, "
+                             f"too many to learn from (free text or an identifier): left out; "
+                             f"--keep {_quote(column)} one-hot encodes its {MAX_CATEGORIES - 1} most "
+                             "frequent values")
+    else:
+        if distinct > MAX_CATEGORIES:
+            plan.notes.append(f"column {column!r}: {distinct} distinct values; the {MAX_CATEGORIES - 1} most "
+                              "frequent are one-hot encoded, the others grouped as one")
+        plan.categorical.append(column)
+
+
+def _looks_like_identifier(column, values):
+    if values.isna().any() or values.dtype.kind == "b" or len(values) < 3:
+        return False
+    whole = values.dtype.kind in "iu" or bool(np.all(np.mod(values, 1) == 0))
+    return whole and values.is_unique and (_monotonic(values) or bool(_ID_NAME.search(column)))
+
+
+def _monotonic(values):
+    return bool(values.is_monotonic_increasing or values.is_monotonic_decreasing)
+
+
+def _number_format(text, decimal_comma):
+    """The (thousands separator, decimal mark) every value is written with, or None if not numbers."""
+    formats = list(_NUMBER_FORMATS)
+    if decimal_comma:
+        formats[0], formats[1] = formats[1], formats[0]
+    if pd.to_numeric(text, errors="coerce").notna().all():  # plain numbers, around missing markers
+        return (None, ".")
+    for number_format in formats:
+        if text.str.match(_NUMBER_FORMATS[number_format]).all():
+            # "3,750" with decimal mark ",": a thousands separator only if one value groups digits
+            return number_format
+    return None
+
+
+def _separator_name(separator):
+    return {",": "commas", ".": "dots", " ": "spaces", None: "nothing"}[separator]
+
+
+def _is_number(value):
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _some(names):
+    names = [str(name) for name in names]
+    return ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+
+
+def _quote(column):
+    return column if re.fullmatch(r"[\w.-]+", column) else repr(column)
+
+
+# --------------------------------------------------------------- transformers
+# Module-level functions, so that a saved model names them (skops trusts them by name).
+
+def parse_numbers(X: pd.DataFrame, thousands: str | None = None, decimal: str = ".") -> pd.DataFrame:
+    """Numbers written as text (``"3,750.5"``) as floats; anything else becomes missing."""
+    out = {}
+    for column in X.columns:
+        text = X[column].astype("string").str.strip()
+        if thousands is not None:
+            text = text.str.replace(r"[  ']" if thousands == " " else re.escape(thousands), "", regex=True)
+        if decimal != ".":
+            text = text.str.replace(decimal, ".", regex=False)
+        out[column] = pd.to_numeric(text, errors="coerce").astype(float)
+    return pd.DataFrame(out, index=X.index)
+
+
+def date_parts(X: pd.DataFrame, parts: tuple[str, ...] = ("year", "month", "day", "weekday")) -> pd.DataFrame:
+    """Each date column as numeric parts, named ``<column>_<part>``; unreadable dates become missing."""
+    out = {}
+    for column in X.columns:
+        dates = pd.to_datetime(X[column].astype("string").str.strip(), errors="coerce", format="mixed")
+        for part in parts:
+            attribute = "day_of_week" if part == "weekday" else part  # pandas 3 deprecates .dt.weekday
+            out[f"{column}_{part}"] = getattr(dates.dt, attribute).astype(float)
+    return pd.DataFrame(out, index=X.index)
+
+
+def date_part_names(transformer: FunctionTransformer, input_features: Any) -> np.ndarray:
+    """``get_feature_names_out`` of :func:`date_parts`."""
+    parts = transformer.kw_args["parts"]
+    return np.asarray([f"{column}_{part}" for column in input_features for part in parts], dtype=object)
+
+
+def preprocessor(plan: ColumnPlan) -> ColumnTransformer:
+    """The ``ColumnTransformer`` that carries out ``plan``; dense output, columns not in it are dropped."""
+    def scaled(*steps):
+        return make_pipeline(*steps, SimpleImputer(), StandardScaler())
+
+    transformers = []
+    if plan.numeric:
+        transformers.append(("num", scaled(), plan.numeric))
+    formats = sorted(set(plan.written_numbers.values()), key=str)
+    for i, (thousands, decimal) in enumerate(formats):
+        columns = [column for column, written in plan.written_numbers.items() if written == (thousands, decimal)]
+        parser = FunctionTransformer(parse_numbers, kw_args={"thousands": thousands, "decimal": decimal},
+                                     feature_names_out="one-to-one")
+        transformers.append((f"written{i}", scaled(parser), columns))
+    for parts in sorted({tuple(parts) for parts in plan.dates.values()}):
+        columns = [column for column, its_parts in plan.dates.items() if tuple(its_parts) == parts]
+        splitter = FunctionTransformer(date_parts, kw_args={"parts": parts}, feature_names_out=date_part_names)
+        transformers.append((f"date{len(parts)}", scaled(splitter), columns))
+    if plan.categorical:
+        # Dense, with at most MAX_CATEGORIES features a column: the estimators take dense input.
+        encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES,
+                                sparse_output=False)
+        transformers.append(("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder),
+                             plan.categorical))
+    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
