@@ -93,6 +93,8 @@ def test_bad_input_names_the_problem():
         token_importances([0.5, 0.5], ["a", "a"])
     with pytest.raises(ValueError, match="list of tokens or a mapping"):
         token_importances([0.5, 0.5], "ab")
+    with pytest.raises(ValueError, match="importances must be an array of numbers"):
+        token_importances({"a": 0.5}.values(), ["a"])
     with pytest.raises(ValueError, match="max_length must be an int >= 6"):
         make_keyword_sentences(10, max_length=3)
 

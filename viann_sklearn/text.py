@@ -210,7 +210,13 @@ def make_keyword_sentences(n_samples=1000, *, max_length=16, unknown_rate=0.05, 
 def _importance_array(importances, caller):
     if hasattr(importances, "feature_importances_") or hasattr(importances, "callbacks_"):
         importances = fitted_adapter(importances, caller)[0].feature_importances_
-    values = np.asarray(importances, dtype=float)
+    try:
+        values = np.asarray(importances, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{caller}: importances must be an array of numbers (or a fitted VIANN adapter); "
+            f"got {type(importances).__name__}: {error}"
+        ) from error
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"{caller}: importances must be one non-empty row of numbers; got shape {values.shape}.")
     return values
