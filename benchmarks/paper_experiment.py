@@ -67,8 +67,11 @@ and the VIANN-vs-LOFO figure to ``docs/_static/viann_vs_lofo.png``.
 
 import argparse
 import csv
+import io
 import math
+import os
 import platform
+import subprocess
 import sys
 import time
 import warnings
@@ -94,6 +97,7 @@ PAPER_TABLE = ROOT / "benchmarks" / "reference" / "paper_table.csv"  # as publis
 RUNS_CSV = RESULTS / "paper_experiment_runs.csv"
 FEATURES_CSV = RESULTS / "paper_experiment_features.csv"
 DEFAULTS_CSV = RESULTS / "paper_experiment_defaults.csv"
+PROVENANCE = RESULTS / "paper_experiment_provenance.md"
 FIGURE = ROOT / "docs" / "_static" / "viann_vs_lofo.png"
 DATASETS = {
     "breastcancer": (load_breast_cancer, "classification"),
@@ -355,19 +359,31 @@ def correlations(scores):
 
 
 def append_rows(path, fields, rows):
-    new_file = not path.exists()
-    with open(path, "a", newline="") as handle:
-        writer = csv.DictWriter(handle, fields, extrasaction="ignore")
-        if new_file:
-            writer.writeheader()
-        writer.writerows(rows)
+    """Append rows in one write: several processes (each its own seeds) may share the files."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fields, extrasaction="ignore")
+    if not path.exists():
+        writer.writeheader()
+    writer.writerows(rows)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(descriptor, text.getvalue().encode())
+    finally:
+        os.close(descriptor)
 
 
 def read_rows(path):
+    """Stored rows; a run stored twice (two processes given overlapping seeds) counts once."""
     if not path.exists():
         return []
     with open(path) as handle:
-        return list(csv.DictReader(handle))
+        rows, seen = [], set()
+        for row in csv.DictReader(handle):
+            key = tuple(row[name] for name in ("model", "dataset", "seed", "feature") if name in row)
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+        return rows
 
 
 def read_paper_table():
@@ -377,7 +393,12 @@ def read_paper_table():
 
 
 def versions():
-    return (f"Python {platform.python_version()}, torch {torch.__version__}, "
+    try:
+        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    return (f"viann-sklearn at git {commit}, Python {platform.python_version()}, torch {torch.__version__}, "
             f"scikit-learn {sklearn.__version__}, numpy {np.__version__}")
 
 
@@ -502,18 +523,27 @@ def feature_rows_of(facts, scores):
             for i in range(len(scores["viann"]))]
 
 
-def report(command, seconds):
+def report():
     runs = read_rows(RUNS_CSV)
     if not runs:
         return "No stored runs: run the experiment first."
     paper = read_paper_table()
-    seeds = sorted({int(run["seed"]) for run in runs})
+    # Only seeds that ran every network on every dataset: an interrupted seed
+    # would weigh some cells more than others.
+    cells = {(model, dataset) for model in MODELS for dataset in DATASETS}
+    seeds = sorted(seed for seed in {int(run["seed"]) for run in runs}
+                   if cells <= {(run["model"], run["dataset"]) for run in runs if int(run["seed"]) == seed})
+    if not seeds:
+        return "No seed has run every network on every dataset yet."
+    runs = [run for run in runs if int(run["seed"]) in seeds]
+    provenance = PROVENANCE.read_text().strip() if PROVENANCE.exists() else "(not recorded)"
     library = np.array([float(run["viann_library_vs_lofo"]) for run in runs])
     notebook = np.array([float(run["viann_vs_lofo"]) for run in runs])
     text = (
-        f"Command: `{command}`{seconds}. Seeds {seeds[0]}–{seeds[-1]} ({len(seeds)}); {versions()}; "
-        f"one CPU thread. Cells: *ours, mean ± std over seeds / the paper's single run* (numpy seeded with 42, "
-        f"TensorFlow not seeded: not reproducible).\n\n{paper_table(runs, paper)}\n\n"
+        f"Produced by (one line per process; each appends its runs):\n\n{provenance}\n\n"
+        f"{len(seeds)} seeds ({', '.join(map(str, seeds))}); one CPU thread per process. Cells: *ours, mean ± std "
+        f"over seeds / the paper's single run* (numpy seeded with 42, TensorFlow not seeded: not "
+        f"reproducible).\n\n{paper_table(runs, paper)}\n\n"
         f"Paired over the 15 cells (boston left out); a cell is above or below only when the paper's number "
         f"lies outside the range of our seeds:\n\n{paired_comparison(runs, paper)}\n\n"
         f"VIANN as this package computes it (the initial weights counted as a sample) against LOFO, same runs: "
@@ -539,7 +569,9 @@ def main(argv=None):
     started = time.perf_counter()
 
     if args.report_only:
-        print(report("python benchmarks/paper_experiment.py --seeds N", ""))
+        text = report()
+        print(text)
+        (RESULTS / "paper_experiment.md").write_text(text)
         feature_rows = read_rows(FEATURES_CSV)
         if feature_rows and scatter_plot(feature_rows, FIGURE, seed=0):
             print(f"Figure: {FIGURE.relative_to(ROOT)}")
@@ -577,8 +609,8 @@ def main(argv=None):
         return
 
     if args.first_seed == 0:  # a fresh experiment; later seeds are added to the stored one
-        RUNS_CSV.unlink(missing_ok=True)
-        FEATURES_CSV.unlink(missing_ok=True)
+        for path in (RUNS_CSV, FEATURES_CSV, PROVENANCE):
+            path.unlink(missing_ok=True)
     # Seeds outermost: an interrupted run still covers every cell.
     for seed in seeds:
         for model in args.models:
@@ -589,8 +621,11 @@ def main(argv=None):
                 append_rows(FEATURES_CSV, FEATURE_FIELDS, feature_rows_of(facts, scores))
                 print(f"seed {seed} {model} {dataset}: {facts['epochs']} epochs, {facts['seconds']:.0f} s, "
                       f"VIANN vs LOFO {row['viann_vs_lofo']:.2f}", flush=True)
-    took = f" (took {time.perf_counter() - started:.0f} s)"
-    text = report(command, took)
+    with open(PROVENANCE, "a") as handle:
+        handle.write(f"- `{command}`: seeds {seeds[0]}–{seeds[-1]}, models {' '.join(args.models)}, took "
+                     f"{time.perf_counter() - started:.0f} s, finished {time.strftime('%Y-%m-%d %H:%M')}; "
+                     f"{versions()}\n")
+    text = report()
     print(text)
     (RESULTS / "paper_experiment.md").write_text(text)
     if scatter_plot(read_rows(FEATURES_CSV), FIGURE, seed=seeds[0]):

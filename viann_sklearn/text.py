@@ -208,8 +208,10 @@ def make_keyword_sentences(n_samples=1000, *, max_length=16, unknown_rate=0.05, 
 
 
 def _importance_array(importances, caller):
-    if hasattr(importances, "feature_importances_") or hasattr(importances, "callbacks_"):
+    if hasattr(importances, "callbacks_") or hasattr(importances, "tracker_"):  # skorch net or adapter
         importances = fitted_adapter(importances, caller)[0].feature_importances_
+    elif hasattr(importances, "feature_importances_"):
+        importances = importances.feature_importances_
     try:
         values = np.asarray(importances, dtype=float)
     except (TypeError, ValueError) as error:
