@@ -52,21 +52,24 @@ def kernel_importances(viann, model=None):
     Returns
     -------
     result : :class:`~sklearn.utils.Bunch`
-        positions : ndarray of shape (in_channels, *kernel_size)
+        positions : ndarray of shape (in_channels, kh, kw)
             Importance of each input channel at each kernel position, summed
             over filters; sums to 1. Summed over the kernel positions, it is
             the adapter's ``feature_importances_``.
         filters : ndarray of shape (out_channels,)
             Share of each filter in the total score; sums to 1.
-        by_filter : ndarray of shape (out_channels, in_channels, *kernel_size)
+        by_filter : ndarray of shape (out_channels, in_channels, kh, kw)
             Each filter's own scores, on the same scale (all of them sum to 1;
             summed over filters they are ``positions``).
-        weights : ndarray of shape (out_channels, in_channels, *kernel_size)
+        weights : ndarray of shape (out_channels, in_channels, kh, kw)
             The final kernel, in this layout whatever the framework. For
             grouped convolutions, entries between a filter and the channels
             outside its group are 0.
         param_name : str
             The tracked weight (torch) or layer (Keras).
+
+        Shapes are those of a 2-d convolution; a 1-d or 3-d one has one
+        kernel axis or three.
 
     Raises
     ------
