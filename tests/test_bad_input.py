@@ -11,6 +11,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor
+
 from _models import ctrl_c_on_forward_call
 
 FAST = dict(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=5, random_state=0)

@@ -10,6 +10,7 @@ from torch import nn
 from viann_sklearn import MetricThreshold, VarianceImportance
 from viann_sklearn._tracker import InputWeightVariance
 from viann_sklearn._welford import viann_scores
+
 from _models import RegisteredBackwards
 
 

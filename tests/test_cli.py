@@ -18,11 +18,13 @@ LEARNS = ["--hidden-layer-sizes", "8", "--max-iter", "150", "--cv", "3", "--quie
 @pytest.fixture
 def table(tmp_path):
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "size": rng.normal(size=200),
-        "color": rng.choice(["red", "blue", "green"], 200),
-        "noise": rng.normal(size=200),
-    })
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=200),
+            "color": rng.choice(["red", "blue", "green"], 200),
+            "noise": rng.normal(size=200),
+        }
+    )
     frame["label"] = np.where((frame["color"] == "red") | (frame["size"] > 1), "yes", "no")
     path = tmp_path / "data.csv"
     frame.to_csv(path, index=False)
@@ -96,24 +98,26 @@ def test_every_rank_option_has_help(capsys):
 
 # ------------------------------------------------------------- real tables
 
+
 def test_text_dates_and_written_numbers_are_used_not_a_traceback(tmp_path, capsys):
     """A 40-value text column made sparse output before; dates and "3,750" were text with too many values."""
     rng = np.random.default_rng(0)
     n = 240
     signal = rng.normal(size=n)
-    frame = pd.DataFrame({
-        "town": rng.choice([f"town {i}" for i in range(40)], n),
-        "when": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-        "price": [f"{value:,.0f}" for value in rng.uniform(1000, 9000, n)],
-        "signal": signal,
-        "y": (signal > 0).astype(int),
-    })
+    frame = pd.DataFrame(
+        {
+            "town": rng.choice([f"town {i}" for i in range(40)], n),
+            "when": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "price": [f"{value:,.0f}" for value in rng.uniform(1000, 9000, n)],
+            "signal": signal,
+            "y": (signal > 0).astype(int),
+        }
+    )
     path = tmp_path / "real.csv"
     frame.to_csv(path, index=False)
     assert _rank(path, "--json", fast=FAST[:-1]) == 0
     captured = capsys.readouterr()
-    assert sorted(row["column"] for row in json.loads(captured.out)["columns"]) == ["price", "signal", "town",
-                                                                                     "when"]
+    assert sorted(row["column"] for row in json.loads(captured.out)["columns"]) == ["price", "signal", "town", "when"]
     assert "column 'when': dates, used as year, month, day, weekday" in captured.err
     assert "column 'price': numbers written as text (e.g. '" in captured.err
     assert "column 'town': 40 distinct values; the 19 most frequent are one-hot encoded" in captured.err
@@ -152,7 +156,10 @@ def test_semicolon_files_read_decimal_commas(tmp_path, capsys):
     path = tmp_path / "european.csv"
     path.write_text("\n".join(lines))
     assert _rank(path, fast=FAST[:-1]) == 0
-    assert "column 'x': numbers written as text (e.g. '0,13'), read with ',' as the decimal mark" in capsys.readouterr().err
+    assert (
+        "column 'x': numbers written as text (e.g. '0,13'), read with ',' as the decimal mark"
+        in capsys.readouterr().err
+    )
 
 
 def test_encoding(tmp_path, capsys):
@@ -160,7 +167,8 @@ def test_encoding(tmp_path, capsys):
     x = rng.normal(size=60)
     path = tmp_path / "latin.csv"
     pd.DataFrame({"café": x, "città": rng.choice(["Köln", "Zürich"], 60), "y": x > 0}).to_csv(
-        path, index=False, encoding="latin-1")
+        path, index=False, encoding="latin-1"
+    )
     assert _rank(path) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not utf-8 text" in err and "--encoding latin-1" in err
@@ -170,11 +178,13 @@ def test_encoding(tmp_path, capsys):
 
 # ------------------------------------------------------------------- trust
 
+
 def test_a_target_the_columns_cannot_predict_gets_a_warning(tmp_path, capsys):
     rng = np.random.default_rng(1)
     path = tmp_path / "noise.csv"
     pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150), "y": rng.normal(size=150)}).to_csv(
-        path, index=False)
+        path, index=False
+    )
     assert _rank(path) == 0
     captured = capsys.readouterr()
     assert "baseline (always the mean target)" in captured.out
@@ -195,23 +205,27 @@ def test_few_rows_get_a_warning_and_too_few_an_error(tmp_path, capsys):
 
 # ---------------------------------------------------------- user mistakes
 
-@pytest.mark.parametrize("setup, argv, message", [
-    (None, ["rank", "missing.csv", "--target", "y"], "no such file"),
-    ("empty", ["rank", "{path}", "--target", "y"], "empty"),
-    ("table", ["rank", "{path}", "--target", "nope"], "no column 'nope'"),
-    ("one_class", ["rank", "{path}", "--target", "y"], "only one class"),
-    ("garbage", ["rank", "{path}", "--target", "y"], "mixes numbers and text"),
-    ("table", ["rank", "{path}", "--target", "y", "--top", "0"], "--top"),
-    ("table", ["rank", "{path}", "--target", "y", "--hidden-layer-sizes", "8,x"], "--hidden-layer-sizes"),
-    ("text_target", ["rank", "{path}", "--target", "y", "--task", "regression"], "not numeric"),
-    ("table", ["rank", "{path}", "--target", "y", "--drop", "nope"], "--drop: no column 'nope'"),
-    ("table", ["rank", "{path}", "--target", "y", "--drop", "x"], "no column is left"),
-    ("table", ["rank", "{path}", "--target", "y", "--encoding", "klingon"], "unknown encoding"),
-    ("table", ["rank", "{path}", "--target", "y", "--plot", "{path}.nope"], "unknown image format 'nope'"),
-    ("table", ["rank", "{path}", "--target", "y", "--plot", "/no/such/folder/chart.png"], "no such folder"),
-    ("table", ["rank", "{path}", "--target", "y", "--save", "/no/such/folder/model.skops"], "no such folder"),
-    ("table", ["predict", "{path}", "{path}"], "not a model saved by viann rank"),
-])
+
+@pytest.mark.parametrize(
+    "setup, argv, message",
+    [
+        (None, ["rank", "missing.csv", "--target", "y"], "no such file"),
+        ("empty", ["rank", "{path}", "--target", "y"], "empty"),
+        ("table", ["rank", "{path}", "--target", "nope"], "no column 'nope'"),
+        ("one_class", ["rank", "{path}", "--target", "y"], "only one class"),
+        ("garbage", ["rank", "{path}", "--target", "y"], "mixes numbers and text"),
+        ("table", ["rank", "{path}", "--target", "y", "--top", "0"], "--top"),
+        ("table", ["rank", "{path}", "--target", "y", "--hidden-layer-sizes", "8,x"], "--hidden-layer-sizes"),
+        ("text_target", ["rank", "{path}", "--target", "y", "--task", "regression"], "not numeric"),
+        ("table", ["rank", "{path}", "--target", "y", "--drop", "nope"], "--drop: no column 'nope'"),
+        ("table", ["rank", "{path}", "--target", "y", "--drop", "x"], "no column is left"),
+        ("table", ["rank", "{path}", "--target", "y", "--encoding", "klingon"], "unknown encoding"),
+        ("table", ["rank", "{path}", "--target", "y", "--plot", "{path}.nope"], "unknown image format 'nope'"),
+        ("table", ["rank", "{path}", "--target", "y", "--plot", "/no/such/folder/chart.png"], "no such folder"),
+        ("table", ["rank", "{path}", "--target", "y", "--save", "/no/such/folder/model.skops"], "no such folder"),
+        ("table", ["predict", "{path}", "{path}"], "not a model saved by viann rank"),
+    ],
+)
 def test_user_mistakes_give_one_line_and_exit_code_2_before_any_training(tmp_path, capsys, setup, argv, message):
     path = tmp_path / "data.csv"
     rng = np.random.default_rng(0)
@@ -232,12 +246,20 @@ def test_user_mistakes_give_one_line_and_exit_code_2_before_any_training(tmp_pat
 
 
 def test_console_script_runs_as_a_process(table):
-    completed = subprocess.run([sys.executable, "-m", "viann_sklearn", "rank", str(table), "--target", "label",
-                                *FAST], capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-m", "viann_sklearn", "rank", str(table), "--target", "label", *FAST],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert completed.returncode == 0, completed.stderr
     assert "color" in completed.stdout
-    missing = subprocess.run([sys.executable, "-m", "viann_sklearn", "rank", "nowhere.csv", "--target", "y"],
-                             capture_output=True, text=True, timeout=120)
+    missing = subprocess.run(
+        [sys.executable, "-m", "viann_sklearn", "rank", "nowhere.csv", "--target", "y"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert missing.returncode == 2
     assert "Traceback" not in missing.stderr and missing.stderr.count("\n") == 1
 
@@ -251,6 +273,7 @@ def test_rank_reads_parquet_when_pyarrow_is_there(table, tmp_path, capsys):
 
 
 # ------------------------------------------------------------ save, predict
+
 
 def test_save_then_predict_writes_one_prediction_per_row(table, tmp_path, capsys):
     pytest.importorskip("skops", reason="skops (cli extra) is not installed")

@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from viann_sklearn import VIANNClassifier, VIANNRegressor
 from viann_sklearn._estimators import _column_mean_and_scale
 from viann_sklearn._welford import viann_scores
+
 from _models import ctrl_c_on_forward_call
 
 FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=30, random_state=0)

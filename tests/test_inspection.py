@@ -17,21 +17,25 @@ pytestmark = pytest.mark.usefixtures("quiet_convergence")
 @pytest.fixture
 def mixed_frame():
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "size": rng.normal(size=240),
-        "color": rng.choice(["red", "blue", "green"], 240),
-        "color_red": rng.normal(size=240),  # a numeric column whose name looks like a one-hot output
-        "noise": rng.normal(size=240),
-    })
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=240),
+            "color": rng.choice(["red", "blue", "green"], 240),
+            "color_red": rng.normal(size=240),  # a numeric column whose name looks like a one-hot output
+            "noise": rng.normal(size=240),
+        }
+    )
     y = ((frame["color"] == "red") ^ (frame["size"] > 0)).astype(int)
     return frame, y
 
 
 def _pipeline(estimator=None):
-    encode = ColumnTransformer([
-        ("num", StandardScaler(), ["size", "color_red", "noise"]),
-        ("cat", OneHotEncoder(), ["color"]),
-    ])
+    encode = ColumnTransformer(
+        [
+            ("num", StandardScaler(), ["size", "color_red", "noise"]),
+            ("cat", OneHotEncoder(), ["color"]),
+        ]
+    )
     return make_pipeline(encode, estimator or VIANNClassifier(**FAST))
 
 
@@ -54,9 +58,9 @@ def test_grouping_without_a_column_transformer_and_with_a_selector(mixed_frame):
     plain = make_pipeline(StandardScaler(), VIANNRegressor(**FAST)).fit(numeric, numeric["size"] * 2)
     np.testing.assert_allclose(grouped_importances(plain).importances, plain[-1].feature_importances_)
     selected = make_pipeline(
-        ColumnTransformer([("cat", OneHotEncoder(), make_column_selector(dtype_exclude="number"))],
-                          remainder="drop"),
-        VIANNClassifier(**FAST)).fit(X, y)
+        ColumnTransformer([("cat", OneHotEncoder(), make_column_selector(dtype_exclude="number"))], remainder="drop"),
+        VIANNClassifier(**FAST),
+    ).fit(X, y)
     assert list(grouped_importances(selected).feature_names) == ["color"]
 
 
@@ -82,8 +86,9 @@ def test_uncertainty_bunch_shapes(mixed_frame, runs):
 def test_uncertainty_in_parallel_matches_serial(mixed_frame):
     X, y = mixed_frame
     serial = importance_uncertainty(VIANNClassifier(**FAST), X[["size", "noise"]], y, n_repeats=2, random_state=1)
-    parallel = importance_uncertainty(VIANNClassifier(**FAST), X[["size", "noise"]], y, n_repeats=2,
-                                      random_state=1, n_jobs=2)
+    parallel = importance_uncertainty(
+        VIANNClassifier(**FAST), X[["size", "noise"]], y, n_repeats=2, random_state=1, n_jobs=2
+    )
     np.testing.assert_array_equal(serial.importances, parallel.importances)
     assert list(serial.feature_names) == ["size", "noise"]
 

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from viann_sklearn._layers import ForwardOrderProbe, first_input_weight, input_weight_by_name, unwrap_model
+
 from _models import RegisteredBackwards
 
 

@@ -17,23 +17,29 @@ pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
 def _fitted(task, y):
     rng = np.random.default_rng(0)
-    X = pd.DataFrame({
-        "x": rng.normal(size=len(y)),
-        "price": [f"{value:,.0f}" for value in rng.uniform(1000, 9000, len(y))],
-        "when": pd.date_range("2021-03-01", periods=len(y), freq="D").strftime("%Y-%m-%d"),
-        "kind": rng.choice(["a", "b", "c"], len(y)),
-    })
-    args = build_parser().parse_args(["rank", "data.csv", "--target", "y", "--max-iter", "5",
-                                      "--hidden-layer-sizes", "6,4"])
+    X = pd.DataFrame(
+        {
+            "x": rng.normal(size=len(y)),
+            "price": [f"{value:,.0f}" for value in rng.uniform(1000, 9000, len(y))],
+            "when": pd.date_range("2021-03-01", periods=len(y), freq="D").strftime("%Y-%m-%d"),
+            "kind": rng.choice(["a", "b", "c"], len(y)),
+        }
+    )
+    args = build_parser().parse_args(
+        ["rank", "data.csv", "--target", "y", "--max-iter", "5", "--hidden-layer-sizes", "6,4"]
+    )
     args.hidden_layer_sizes = (6, 4)
     model = _pipeline(preprocessor(plan_columns(X)), task, args).fit(X, y)
     return model, X
 
 
-@pytest.mark.parametrize("task, y", [
-    ("classification", np.array(["cat", "dog", "emu"] * 30)),
-    ("regression", np.linspace(100, 900, 90)),  # standardised targets must be converted back
-])
+@pytest.mark.parametrize(
+    "task, y",
+    [
+        ("classification", np.array(["cat", "dog", "emu"] * 30)),
+        ("regression", np.linspace(100, 900, 90)),  # standardised targets must be converted back
+    ],
+)
 def test_loaded_model_predicts_exactly_as_the_saved_one(tmp_path, task, y):
     model, X = _fitted(task, y)
     path = tmp_path / "model.skops"

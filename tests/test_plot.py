@@ -38,8 +38,11 @@ def test_display_from_estimator_orders_bars_and_sets_attributes(fitted):
 
 def test_display_from_importances_draws_error_bars_on_given_axes(fitted):
     _, ax = plt.subplots()
-    result = Bunch(importances_mean=np.array([0.2, 0.5, 0.3]), importances_std=np.array([0.01, 0.05, 0.02]),
-                   feature_names=np.array(["a", "b", "c"], dtype=object))
+    result = Bunch(
+        importances_mean=np.array([0.2, 0.5, 0.3]),
+        importances_std=np.array([0.01, 0.05, 0.02]),
+        feature_names=np.array(["a", "b", "c"], dtype=object),
+    )
     display = ImportanceDisplay.from_importances(result, ax=ax)
     assert display.ax_ is ax
     assert len(ax.lines) + len(ax.collections) > 0  # the error bars
@@ -55,8 +58,23 @@ def test_display_through_a_pipeline_and_history_plot(fitted):
     display = ImportanceDisplay.from_estimator(model)
     assert [label.get_text() for label in display.ax_.get_yticklabels()] != []
     ax = plot_importance_history(fitted, top=2)
-    assert len(ax.lines) == 2
+    assert len(ax.lines) == 5
     assert len(ax.lines[0].get_xdata()) == fitted.variance_importance_.importances_history_.shape[0]
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend[0] == "x3"  # the informative feature
+    assert legend[2:] == ["3 other features"]
+    plt.close("all")
+
+
+def test_history_of_30_features_names_the_top_8_and_groups_the_rest():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 30))
+    clf = VIANNClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, (X[:, 7] > 0).astype(int))
+    ax = plot_importance_history(clf)
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    final = clf.variance_importance_.importances_history_[-1]
+    assert legend == [f"x{i}" for i in np.argsort(-final, kind="stable")[:8]] + ["22 other features"]
+    assert len(ax.lines) == 30
     plt.close("all")
 
 

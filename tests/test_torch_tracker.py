@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 from viann_sklearn import VarianceImportanceTorch
+
 from _models import RegisteredBackwards
 
 

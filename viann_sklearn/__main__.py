@@ -1,4 +1,4 @@
-"""``python -m viann_sklearn``: the ``viann`` command line; with no arguments, the demo."""
+"""``python -m viann_sklearn``: the ``viann`` command line; with no arguments, its help."""
 
 import sys
 

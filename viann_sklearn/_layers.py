@@ -3,8 +3,8 @@
 torch only: the skorch callback and the plain-PyTorch tracker both use it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn

@@ -63,8 +63,9 @@ def save_model(model: Pipeline, path: str | Path, **metadata: Any) -> None:
         "target_shift": getattr(network, "_target_shift", None),
         "target_scale": getattr(network, "_target_scale", None),
     }
-    skops.io.dump({"format": FORMAT, "version": VERSION, "preprocessing": model[:-1], "network": described,
-                   **metadata}, path)
+    skops.io.dump(
+        {"format": FORMAT, "version": VERSION, "preprocessing": model[:-1], "network": described, **metadata}, path
+    )
 
 
 def load_model(path: str | Path) -> dict[str, Any]:
@@ -88,17 +89,22 @@ def load_model(path: str | Path) -> dict[str, Any]:
     try:
         untrusted = skops.io.get_untrusted_types(file=path)
     except Exception as error:  # skops raises zipfile, json and key errors alike for a file it cannot read
-        raise ModelFileError(f"{path.name} is not a model saved by viann rank --save ({type(error).__name__})") from None
+        raise ModelFileError(
+            f"{path.name} is not a model saved by viann rank --save ({type(error).__name__})"
+        ) from None
     unknown = sorted(set(untrusted) - set(_TRUSTED))
     if unknown:
-        raise ModelFileError(f"{path.name} names types that are not trusted, so it is not loaded: "
-                             f"{', '.join(unknown[:3])}")
+        raise ModelFileError(
+            f"{path.name} names types that are not trusted, so it is not loaded: {', '.join(unknown[:3])}"
+        )
     saved = skops.io.load(path, trusted=untrusted)
     if not isinstance(saved, dict) or saved.get("format") != FORMAT:
         raise ModelFileError(f"{path.name} is not a model saved by viann rank --save")
     if saved.get("version") != VERSION:
-        raise ModelFileError(f"{path.name} was saved in format version {saved.get('version')}; this viann-sklearn "
-                             f"reads version {VERSION}")
+        raise ModelFileError(
+            f"{path.name} was saved in format version {saved.get('version')}; this viann-sklearn "
+            f"reads version {VERSION}"
+        )
     network = _rebuild(saved.pop("network"))
     preprocessing = saved.pop("preprocessing")
     saved["model"] = Pipeline([*preprocessing.steps, (type(network).__name__.lower(), network)])
@@ -114,8 +120,9 @@ def _rebuild(described: dict[str, Any]) -> Any:
     """
     estimator_class = _ESTIMATORS[described["class"]]
     params = dict(described["params"])
-    estimator = estimator_class(**{**params, "max_iter": 1, "early_stopping": False, "importance_on": None,
-                                   "random_state": 0})
+    estimator = estimator_class(
+        **{**params, "max_iter": 1, "early_stopping": False, "importance_on": None, "random_state": 0}
+    )
     n_features, classes = described["n_features_in"], described["classes"]
     if classes is not None:
         y = np.asarray(classes)

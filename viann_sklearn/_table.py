@@ -30,12 +30,13 @@ MAX_CATEGORIES = 20
 #: Markers of a missing value that pandas does not know (it knows "NA", "n/a", "null"...).
 MISSING_MARKERS = ("?", "-", "--", ".")
 _SEPARATORS = (",", ";", "\t", "|")
-_ID_NAME = re.compile(r"^(id|uuid|guid|key|index|row|row_?(id|num|number)|unnamed: ?0)$|(^|[_ .-])id$|[a-z]Id$",
-                      flags=re.I)
+_ID_NAME = re.compile(
+    r"^(id|uuid|guid|key|index|row|row_?(id|num|number)|unnamed: ?0)$|(^|[_ .-])id$|[a-z]Id$", flags=re.I
+)
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 # Numbers written with separators, as "3,750.5" (comma groups), "3.750,5" (dot groups) or "3 750,5".
 _NUMBER_FORMATS = {
-    ("," , "."): re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"),
+    (",", "."): re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"),
     (".", ","): re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"),
     (" ", ","): re.compile(r"^[+-]?\d{1,3}([  ']\d{3})+(,\d+)?$"),
     (" ", "."): re.compile(r"^[+-]?\d{1,3}([  ']\d{3})+(\.\d+)?$"),
@@ -64,9 +65,11 @@ def read_table(path: Path, *, sep: str | None = None, encoding: str | None = Non
     except ImportError as error:
         raise TableError(f"cannot read {path.name}: {error}") from None
     except UnicodeDecodeError as error:
-        raise TableError(f"cannot read {path.name}: it is not {error.encoding} text (byte "
-                         f"{error.object[error.start]:#04x} at position {error.start}); "
-                         "give its encoding, e.g. --encoding latin-1") from None
+        raise TableError(
+            f"cannot read {path.name}: it is not {error.encoding} text (byte "
+            f"{error.object[error.start]:#04x} at position {error.start}); "
+            "give its encoding, e.g. --encoding latin-1"
+        ) from None
     except LookupError as error:  # an unknown --encoding
         raise TableError(f"cannot read {path.name}: {error}") from None
     except pd.errors.EmptyDataError:
@@ -131,8 +134,9 @@ class ColumnPlan:
         return [*self.numeric, *self.written_numbers, *self.dates, *self.categorical]
 
 
-def plan_columns(X: pd.DataFrame, *, drop: tuple[str, ...] = (), keep: tuple[str, ...] = (),
-                 decimal_comma: bool = False) -> ColumnPlan:
+def plan_columns(
+    X: pd.DataFrame, *, drop: tuple[str, ...] = (), keep: tuple[str, ...] = (), decimal_comma: bool = False
+) -> ColumnPlan:
     """Decide how each column of ``X`` becomes features, or why it is left out.
 
     Parameters
@@ -181,13 +185,16 @@ def plan_columns(X: pd.DataFrame, *, drop: tuple[str, ...] = (), keep: tuple[str
 def _plan_numbers(plan, column, values, keep):
     if column not in keep and _looks_like_identifier(column, values):
         plan.dropped[column] = "identifier"
-        plan.warnings.append(f"column {column!r} looks like an identifier (unique whole numbers, "
-                             f"{'increasing' if _monotonic(values) else 'named so'}): left out; "
-                             f"--keep {_quote(column)} ranks it")
+        plan.warnings.append(
+            f"column {column!r} looks like an identifier (unique whole numbers, "
+            f"{'increasing' if _monotonic(values) else 'named so'}): left out; "
+            f"--keep {_quote(column)} ranks it"
+        )
         return
     if column not in keep and _ID_NAME.search(column):
-        plan.warnings.append(f"column {column!r} is named like an identifier; ranked anyway "
-                             f"(--drop {_quote(column)} leaves it out)")
+        plan.warnings.append(
+            f"column {column!r} is named like an identifier; ranked anyway (--drop {_quote(column)} leaves it out)"
+        )
     plan.numeric.append(column)
 
 
@@ -203,20 +210,26 @@ def _plan_text(plan, column, values, keep, decimal_comma):
         plan.written_numbers[column] = number_format
         thousands, decimal = number_format
         used = []
-        if thousands is not None and text.str.contains(r"[  ']" if thousands == " " else thousands, regex=thousands == " ").any():
+        if (
+            thousands is not None
+            and text.str.contains(r"[  ']" if thousands == " " else thousands, regex=thousands == " ").any()
+        ):
             used.append(f"{_separator_name(thousands)} between thousands")
         if decimal != "." and text.str.contains(decimal, regex=False).any():
             used.append(f"{decimal!r} as the decimal mark")
         if used:
             example = text[text.str.contains(r"[^\d+-]")].iloc[0]
-            plan.notes.append(f"column {column!r}: numbers written as text (e.g. {example!r}), read with "
-                              + " and ".join(used))
+            plan.notes.append(
+                f"column {column!r}: numbers written as text (e.g. {example!r}), read with " + " and ".join(used)
+            )
         return
     as_numbers = np.mean([_is_number(value) for value in text[:1000]])
     if 0.5 < as_numbers < 1:  # mostly numbers with a few words: garbage in a numeric column, not a category
         example = next(value for value in text if not _is_number(value))
-        raise TableError(f"column {column!r} mixes numbers and text (e.g. {example!r}); "
-                         f"fix it, or leave it out with --drop {_quote(column)}")
+        raise TableError(
+            f"column {column!r} mixes numbers and text (e.g. {example!r}); "
+            f"fix it, or leave it out with --drop {_quote(column)}"
+        )
     if text.map(lambda value: bool(_DATE.match(value))).all():
         parsed = pd.to_datetime(text, errors="coerce", format="mixed")
         if parsed.notna().all():
@@ -227,18 +240,23 @@ def _plan_text(plan, column, values, keep, decimal_comma):
     distinct = text.nunique()
     if column not in keep and distinct == len(text) and _ID_NAME.search(column):
         plan.dropped[column] = "identifier"
-        plan.warnings.append(f"column {column!r} looks like an identifier (unique, named so): left out; "
-                             f"--keep {_quote(column)} ranks it")
+        plan.warnings.append(
+            f"column {column!r} looks like an identifier (unique, named so): left out; --keep {_quote(column)} ranks it"
+        )
     elif column not in keep and distinct > MAX_CATEGORIES and distinct > len(text) / 2:
         plan.dropped[column] = "free text"
-        plan.warnings.append(f"column {column!r} is text with {distinct} distinct values in {len(text)} rows, "
-                             f"too many to learn from (free text or an identifier): left out; "
-                             f"--keep {_quote(column)} one-hot encodes its {MAX_CATEGORIES - 1} most "
-                             "frequent values")
+        plan.warnings.append(
+            f"column {column!r} is text with {distinct} distinct values in {len(text)} rows, "
+            f"too many to learn from (free text or an identifier): left out; "
+            f"--keep {_quote(column)} one-hot encodes its {MAX_CATEGORIES - 1} most "
+            "frequent values"
+        )
     else:
         if distinct > MAX_CATEGORIES:
-            plan.notes.append(f"column {column!r}: {distinct} distinct values; the {MAX_CATEGORIES - 1} most "
-                              "frequent are one-hot encoded, the others grouped as one")
+            plan.notes.append(
+                f"column {column!r}: {distinct} distinct values; the {MAX_CATEGORIES - 1} most "
+                "frequent are one-hot encoded, the others grouped as one"
+            )
         plan.categorical.append(column)
 
 
@@ -291,6 +309,7 @@ def _quote(column):
 # --------------------------------------------------------------- transformers
 # Module-level functions, so that a saved model names them (skops trusts them by name).
 
+
 def parse_numbers(X: pd.DataFrame, thousands: str | None = None, decimal: str = ".") -> pd.DataFrame:
     """Numbers written as text (``"3,750.5"``) as floats; anything else becomes missing."""
     out = {}
@@ -323,6 +342,7 @@ def date_part_names(transformer: FunctionTransformer, input_features: Any) -> np
 
 def preprocessor(plan: ColumnPlan) -> ColumnTransformer:
     """The ``ColumnTransformer`` that carries out ``plan``; dense output, columns not in it are dropped."""
+
     def scaled(*steps):
         return make_pipeline(*steps, SimpleImputer(), StandardScaler())
 
@@ -332,8 +352,9 @@ def preprocessor(plan: ColumnPlan) -> ColumnTransformer:
     formats = sorted(set(plan.written_numbers.values()), key=str)
     for i, (thousands, decimal) in enumerate(formats):
         columns = [column for column, written in plan.written_numbers.items() if written == (thousands, decimal)]
-        parser = FunctionTransformer(parse_numbers, kw_args={"thousands": thousands, "decimal": decimal},
-                                     feature_names_out="one-to-one")
+        parser = FunctionTransformer(
+            parse_numbers, kw_args={"thousands": thousands, "decimal": decimal}, feature_names_out="one-to-one"
+        )
         transformers.append((f"written{i}", scaled(parser), columns))
     for parts in sorted({tuple(parts) for parts in plan.dates.values()}):
         columns = [column for column, its_parts in plan.dates.items() if tuple(its_parts) == parts]
@@ -341,8 +362,8 @@ def preprocessor(plan: ColumnPlan) -> ColumnTransformer:
         transformers.append((f"date{len(parts)}", scaled(splitter), columns))
     if plan.categorical:
         # Dense, with at most MAX_CATEGORIES features a column: the estimators take dense input.
-        encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES,
-                                sparse_output=False)
-        transformers.append(("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder),
-                             plan.categorical))
+        encoder = OneHotEncoder(
+            handle_unknown="infrequent_if_exist", max_categories=MAX_CATEGORIES, sparse_output=False
+        )
+        transformers.append(("cat", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), plan.categorical))
     return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)

@@ -1,5 +1,7 @@
 """VIANN for a hand-written PyTorch training loop."""
 
+import torch
+
 from ._layers import is_main_process
 from ._tracker import ImportanceResultsMixin, check_tracking_options
 
@@ -81,14 +83,20 @@ class VarianceImportanceTorch(ImportanceResultsMixin):
     1.0
     """
 
-    def __init__(self, model, on="epoch", param_name=None, feature_axis=None):
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        on: str = "epoch",
+        param_name: str | None = None,
+        feature_axis: int | None = None,
+    ) -> None:
         check_tracking_options(on, param_name, feature_axis, type(self).__name__)
         self.model = model
         self.on = on
         self.param_name = param_name
         self.feature_axis = feature_axis
 
-    def on_train_begin(self, continue_training=False):
+    def on_train_begin(self, continue_training: bool = False) -> None:
         """Call before training.
 
         Parameters
@@ -103,17 +111,17 @@ class VarianceImportanceTorch(ImportanceResultsMixin):
         if self.tracking_:
             self.tracker_.begin(self.model)
 
-    def on_batch_end(self):
+    def on_batch_end(self) -> None:
         """Call after every optimizer step (needed in batch mode, harmless otherwise)."""
         if self._started("on_batch_end"):
             self.tracker_.after_step()
 
-    def on_epoch_end(self):
+    def on_epoch_end(self) -> None:
         """Call after every epoch."""
         if self._started("on_epoch_end"):
             self.tracker_.after_epoch()
 
-    def on_train_end(self):
+    def on_train_end(self) -> None:
         """Call after training; computes the importances from the final weights."""
         if self._started("on_train_end"):
             self._finish_tracking()

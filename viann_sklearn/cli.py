@@ -21,7 +21,7 @@ import numpy as np
 
 from ._demo import rank_breast_cancer
 from ._training import report_epochs
-from .inspection import grouped_importances, importance_uncertainty
+from .inspection import importance_uncertainty
 
 __all__ = ["main"]
 
@@ -47,23 +47,37 @@ class _OneLineParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``viann`` and its subcommands ``rank``, ``predict`` and ``demo``."""
     parser = _OneLineParser(
-        prog="viann", description="Rank the columns of a table by VIANN feature importance.",
+        prog="viann",
+        description="Rank the columns of a table by VIANN feature importance.",
         epilog="Start with: viann rank DATA.csv --target COLUMN (viann rank --help lists its options).",
     )
     commands = parser.add_subparsers(dest="command", metavar="{rank,predict,demo}", parser_class=_OneLineParser)
 
-    rank = commands.add_parser("rank", help="rank the columns of a CSV (or Parquet) file",
-                               description="Train a network to predict --target from the other columns, "
-                                           "and rank those columns by VIANN importance.")
+    rank = commands.add_parser(
+        "rank",
+        help="rank the columns of a CSV (or Parquet) file",
+        description="Train a network to predict --target from the other columns, "
+        "and rank those columns by VIANN importance.",
+    )
     rank.add_argument("data", help="a .csv/.tsv file (or .parquet when pyarrow is installed)")
     rank.add_argument("--target", required=True, help="the column to predict")
-    rank.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
-                      help="default: inferred from the target")
+    rank.add_argument(
+        "--task",
+        choices=["auto", "classification", "regression"],
+        default="auto",
+        help="default: inferred from the target",
+    )
     columns = rank.add_argument_group("columns")
-    columns.add_argument("--drop", action="append", default=[], metavar="COLUMN",
-                         help="leave this column out (repeatable)")
-    columns.add_argument("--keep", action="append", default=[], metavar="COLUMN",
-                         help="rank this column even if it looks like an identifier or free text (repeatable)")
+    columns.add_argument(
+        "--drop", action="append", default=[], metavar="COLUMN", help="leave this column out (repeatable)"
+    )
+    columns.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="rank this column even if it looks like an identifier or free text (repeatable)",
+    )
     _add_reading_options(columns)
     output = rank.add_argument_group("output")
     formats = output.add_mutually_exclusive_group()
@@ -71,27 +85,49 @@ def build_parser() -> argparse.ArgumentParser:
     formats.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     output.add_argument("--top", type=int, metavar="K", help="show only the K most important columns")
     output.add_argument("--plot", metavar="FILE.png", help="also save a bar chart (.png, .svg, .pdf...)")
-    output.add_argument("--save", metavar="MODEL.skops",
-                        help="also fit on all the rows and save the model, for viann predict (needs skops)")
+    output.add_argument(
+        "--save",
+        metavar="MODEL.skops",
+        help="also fit on all the rows and save the model, for viann predict (needs skops)",
+    )
     output.add_argument("--quiet", action="store_true", help="no progress bar or notes (warnings still show)")
     fits = rank.add_argument_group("fits")
-    fits.add_argument("--cv", type=int, default=5, metavar="K",
-                      help="fit on K cross-validation folds: the ranking is the mean over folds (± std), and "
-                           "the score is measured on the held-out rows (default: 5)")
-    fits.add_argument("--repeats", type=int, metavar="N",
-                      help="rank from N fits on all the rows with different seeds instead (the score still "
-                           "comes from --cv folds)")
+    fits.add_argument(
+        "--cv",
+        type=int,
+        default=5,
+        metavar="K",
+        help="fit on K cross-validation folds: the ranking is the mean over folds (± std), and "
+        "the score is measured on the held-out rows (default: 5)",
+    )
+    fits.add_argument(
+        "--repeats",
+        type=int,
+        metavar="N",
+        help="rank from N fits on all the rows with different seeds instead (the score still comes from --cv folds)",
+    )
     fits.add_argument("--n-jobs", type=int, default=None, help="parallel fits (-1: every core)")
     fits.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    fits.add_argument("--hidden-layer-sizes", default="100", metavar="64,32",
-                      help="comma-separated widths of the hidden layers (default: 100)")
+    fits.add_argument(
+        "--hidden-layer-sizes",
+        default="100",
+        metavar="64,32",
+        help="comma-separated widths of the hidden layers (default: 100)",
+    )
     fits.add_argument("--max-iter", type=int, default=200, help="maximum number of epochs (default: 200)")
-    fits.add_argument("--importance-on", choices=["epoch", "batch"], default="epoch",
-                      help="sample the first-layer weights after every epoch (the paper's choice, default) "
-                           "or after every batch (smoother on few epochs, a little slower)")
+    fits.add_argument(
+        "--importance-on",
+        choices=["epoch", "batch"],
+        default="epoch",
+        help="sample the first-layer weights after every epoch (the paper's choice, default) "
+        "or after every batch (smoother on few epochs, a little slower)",
+    )
 
-    predict = commands.add_parser("predict", help="predict with a model saved by viann rank --save",
-                                  description="Write one prediction per row of DATA, as CSV.")
+    predict = commands.add_parser(
+        "predict",
+        help="predict with a model saved by viann rank --save",
+        description="Write one prediction per row of DATA, as CSV.",
+    )
     predict.add_argument("model", help="a file written by viann rank --save")
     predict.add_argument("data", help="a .csv/.tsv or .parquet file with the columns the model was trained on")
     predict.add_argument("--output", "-o", metavar="FILE.csv", help="write here instead of stdout")
@@ -138,14 +174,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # ---------------------------------------------------------------------- rank
 
+
 def _rank(args: argparse.Namespace) -> int:
     _check_options(args)
+    _need_pandas(args)
     from ._table import TableError, plan_columns, preprocessor
 
     frame = _read(args)
     X, y, task = _split_target(frame, args.target, args.task)
     try:
-        plan = plan_columns(X, drop=tuple(args.drop), keep=tuple(args.keep), decimal_comma=frame.attrs.get("sep") == ";")
+        plan = plan_columns(
+            X, drop=tuple(args.drop), keep=tuple(args.keep), decimal_comma=frame.attrs.get("sep") == ";"
+        )
     except TableError as error:
         raise UsageError(str(error)) from None
     for note in plan.notes:
@@ -160,8 +200,16 @@ def _rank(args: argparse.Namespace) -> int:
     try:
         with warnings.catch_warnings(), report_epochs(progress.epoch_done):
             warnings.simplefilter("ignore")  # ConvergenceWarning and friends: the score says how good the fit is
-            result = importance_uncertainty(model, X, y, cv=None if args.repeats else folds, n_repeats=args.repeats,
-                                            grouped=True, random_state=args.seed, n_jobs=args.n_jobs)
+            result = importance_uncertainty(
+                model,
+                X,
+                y,
+                cv=None if args.repeats else folds,
+                n_repeats=args.repeats,
+                grouped=True,
+                random_state=args.seed,
+                n_jobs=args.n_jobs,
+            )
             scores = result.scores if not args.repeats else _cross_val_scores(model, X, y, folds, args)
             baseline = _baseline_scores(X, y, task, folds)
             final = model.fit(X, y) if args.save else None
@@ -179,17 +227,27 @@ def _rank(args: argparse.Namespace) -> int:
     if final is not None:
         from ._persist import save_model
 
-        save_model(final, args.save, target=args.target, task=task,
-                   importances=dict(zip(map(str, result.feature_names), map(float, result.importances_mean))),
-                   score=trust, unused=list(plan.dropped))
+        save_model(
+            final,
+            args.save,
+            target=args.target,
+            task=task,
+            importances=dict(zip(map(str, result.feature_names), map(float, result.importances_mean))),
+            score=trust,
+            unused=list(plan.dropped),
+        )
         _say(f"Model saved to {args.save} (viann predict {args.save} DATA.csv)", args)
     return 0
 
 
 def _check_options(args: argparse.Namespace) -> None:
     """Every option and output path, before any work."""
-    for name, value, least in (("--top", args.top, 1), ("--repeats", args.repeats, 2), ("--cv", args.cv, 2),
-                               ("--max-iter", args.max_iter, 1)):
+    for name, value, least in (
+        ("--top", args.top, 1),
+        ("--repeats", args.repeats, 2),
+        ("--cv", args.cv, 2),
+        ("--max-iter", args.max_iter, 1),
+    ):
         if value is not None and value < least:
             raise UsageError(f"{name} must be at least {least}")
     try:
@@ -197,8 +255,9 @@ def _check_options(args: argparse.Namespace) -> None:
     except ValueError:
         sizes = ()
     if not sizes or min(sizes) < 1:
-        raise UsageError(f"--hidden-layer-sizes must be positive integers separated by commas, "
-                         f"got {args.hidden_layer_sizes!r}")
+        raise UsageError(
+            f"--hidden-layer-sizes must be positive integers separated by commas, got {args.hidden_layer_sizes!r}"
+        )
     args.hidden_layer_sizes = sizes
     if args.target in args.drop:
         raise UsageError(f"--drop {args.target}: that is the target")
@@ -207,8 +266,9 @@ def _check_options(args: argparse.Namespace) -> None:
         formats = _plot_formats()
         suffix = Path(args.plot).suffix.lower().lstrip(".")
         if suffix not in formats:
-            raise UsageError(f"--plot {args.plot}: unknown image format {suffix!r}; use one of "
-                             f"{', '.join(sorted(formats))}")
+            raise UsageError(
+                f"--plot {args.plot}: unknown image format {suffix!r}; use one of {', '.join(sorted(formats))}"
+            )
     if args.save:
         _check_output_path(args.save, "--save")
         _skops()
@@ -244,11 +304,14 @@ def _skops() -> Any:
     return skops.io
 
 
-def _read(args: argparse.Namespace) -> Any:
+def _need_pandas(args: argparse.Namespace) -> None:
     try:
         import pandas  # noqa: F401
     except ImportError:
         raise UsageError(f"viann {args.command} needs pandas: pip install 'viann-sklearn[cli]'") from None
+
+
+def _read(args: argparse.Namespace) -> Any:
     from ._table import TableError, read_table
 
     try:
@@ -283,13 +346,16 @@ def _folds(y: Any, task: str, args: argparse.Namespace) -> Any:
     from sklearn.model_selection import KFold, StratifiedKFold
 
     if len(y) < 2 * args.cv:
-        raise UsageError(f"{len(y)} rows are too few to say anything: --cv {args.cv} needs at least "
-                         f"{2 * args.cv} (2 a fold)")
+        raise UsageError(
+            f"{len(y)} rows are too few to say anything: --cv {args.cv} needs at least {2 * args.cv} (2 a fold)"
+        )
     if task == "classification":
         smallest = int(y.value_counts().min())
         if smallest < args.cv:
-            raise UsageError(f"the rarest class of {args.target!r} has {smallest} row(s), fewer than the "
-                             f"{args.cv} folds of --cv; lower --cv or add rows")
+            raise UsageError(
+                f"the rarest class of {args.target!r} has {smallest} row(s), fewer than the "
+                f"{args.cv} folds of --cv; lower --cv or add rows"
+            )
         return StratifiedKFold(args.cv, shuffle=True, random_state=args.seed)
     return KFold(args.cv, shuffle=True, random_state=args.seed)
 
@@ -300,8 +366,12 @@ def _pipeline(columns: Any, task: str, args: argparse.Namespace) -> Any:
     from ._estimators import VIANNClassifier, VIANNRegressor
 
     estimator_class = VIANNClassifier if task == "classification" else VIANNRegressor
-    estimator = estimator_class(hidden_layer_sizes=args.hidden_layer_sizes, max_iter=args.max_iter,
-                                importance_on=args.importance_on, random_state=args.seed)
+    estimator = estimator_class(
+        hidden_layer_sizes=args.hidden_layer_sizes,
+        max_iter=args.max_iter,
+        importance_on=args.importance_on,
+        random_state=args.seed,
+    )
     return make_pipeline(columns, estimator)
 
 
@@ -334,33 +404,50 @@ def _trust(scores: np.ndarray, baseline: np.ndarray, task: str, n_rows: int, n_f
     baseline_name = "always the most frequent class" if task == "classification" else "always the mean target"
     found: list[str] = []
     if gain.mean() <= 0:
-        found.append(f"the network does no better than the baseline, {baseline_name} ({metric} "
-                     f"{np.mean(scores):.3f} vs {np.mean(baseline):.3f}): these importances say nothing about "
-                     "the target")
+        found.append(
+            f"the network does no better than the baseline, {baseline_name} ({metric} "
+            f"{np.mean(scores):.3f} vs {np.mean(baseline):.3f}): these importances say nothing about "
+            "the target"
+        )
     elif gain.mean() <= 2 * standard_error:
-        found.append(f"the network is not clearly better than the baseline, {baseline_name} ({metric} "
-                     f"{np.mean(scores):.3f} ± {np.std(scores):.3f} vs {np.mean(baseline):.3f} over {n_folds} "
-                     "folds): read the ranking with care")
+        found.append(
+            f"the network is not clearly better than the baseline, {baseline_name} ({metric} "
+            f"{np.mean(scores):.3f} ± {np.std(scores):.3f} vs {np.mean(baseline):.3f} over {n_folds} "
+            "folds): read the ranking with care"
+        )
     if n_rows < FEW_ROWS:
-        found.append(f"only {n_rows} rows: the ranking can change with a few rows more or less "
-                     "(see its ± std)")
-    return {"metric": metric, "score": float(np.mean(scores)), "score_std": float(np.std(scores)),
-            "baseline": float(np.mean(baseline)), "baseline_name": baseline_name, "folds": n_folds,
-            "warnings": found}
+        found.append(f"only {n_rows} rows: the ranking can change with a few rows more or less (see its ± std)")
+    return {
+        "metric": metric,
+        "score": float(np.mean(scores)),
+        "score_std": float(np.std(scores)),
+        "baseline": float(np.mean(baseline)),
+        "baseline_name": baseline_name,
+        "folds": n_folds,
+        "warnings": found,
+    }
 
 
 def _ranked_rows(names: Any, mean: np.ndarray, std: np.ndarray | None, top: int | None) -> list[dict[str, Any]]:
     order = np.argsort(-mean, kind="stable")[:top]
     total = mean.sum()
-    return [{"rank": rank, "column": str(names[i]), "importance": float(mean[i]),
-             "share": float(mean[i] / total) if total > 0 else 0.0,
-             **({"std": float(std[i])} if std is not None else {})}
-            for rank, i in enumerate(order, start=1)]
+    return [
+        {
+            "rank": rank,
+            "column": str(names[i]),
+            "importance": float(mean[i]),
+            "share": float(mean[i] / total) if total > 0 else 0.0,
+            **({"std": float(std[i])} if std is not None else {}),
+        }
+        for rank, i in enumerate(order, start=1)
+    ]
 
 
 def _score_line(trust: dict[str, Any]) -> str:
-    return (f"Cross-validated {trust['metric']}: {trust['score']:.3f} ± {trust['score_std']:.3f} over "
-            f"{trust['folds']} folds; baseline ({trust['baseline_name']}): {trust['baseline']:.3f}")
+    return (
+        f"Cross-validated {trust['metric']}: {trust['score']:.3f} ± {trust['score_std']:.3f} over "
+        f"{trust['folds']} folds; baseline ({trust['baseline_name']}): {trust['baseline']:.3f}"
+    )
 
 
 def _format(rows: list[dict[str, Any]], trust: dict[str, Any], args: argparse.Namespace) -> str:
@@ -372,7 +459,9 @@ def _format(rows: list[dict[str, Any]], trust: dict[str, Any], args: argparse.Na
         print(_score_line(trust), file=sys.stderr)
         return "\n".join([",".join(keys), *(",".join(_csv_cell(row[key]) for key in keys) for row in rows)])
     width = max(len("column"), *(len(row["column"]) for row in rows))
-    header = f"{'rank':>4}  {'column':<{width}}  {'importance':>10}  {'share':>6}" + ("  ± std" if "std" in keys else "")
+    header = f"{'rank':>4}  {'column':<{width}}  {'importance':>10}  {'share':>6}" + (
+        "  ± std" if "std" in keys else ""
+    )
     lines = [header]
     for row in rows:
         line = f"{row['rank']:>4}  {row['column']:<{width}}  {row['importance']:>10.4f}  {row['share']:>6.1%}"
@@ -409,10 +498,12 @@ def _warn(message: str) -> None:
 
 # ------------------------------------------------------------------- predict
 
+
 def _predict(args: argparse.Namespace) -> int:
+    _need_pandas(args)
+    _skops()
     from ._persist import ModelFileError, load_model
 
-    _skops()
     if args.output:
         _check_output_path(args.output, "--output")
     try:

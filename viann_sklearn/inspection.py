@@ -1,7 +1,12 @@
 """Importances per original column of a pipeline, and their spread over folds or seeds."""
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 from joblib import Parallel, delayed
+from numpy.typing import ArrayLike
 from sklearn.base import clone, is_classifier
 from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import check_cv
@@ -11,7 +16,7 @@ from sklearn.utils import Bunch, check_random_state
 __all__ = ["grouped_importances", "importance_uncertainty"]
 
 
-def grouped_importances(model, importances=None):
+def grouped_importances(model: Pipeline, importances: ArrayLike | None = None) -> Bunch:
     """Sum a pipeline's importances over the features made from each original column.
 
     A ``OneHotEncoder`` turns one column into one feature per category; the
@@ -64,11 +69,14 @@ def grouped_importances(model, importances=None):
     preprocessing = model[:-1]
     output_names = np.asarray(preprocessing.get_feature_names_out(), dtype=object)
     if len(output_names) != len(importances):
-        raise ValueError(f"The pipeline makes {len(output_names)} features, but {len(importances)} importances "
-                         "were given.")
-    input_names = [str(name) for name in getattr(preprocessing, "feature_names_in_",
-                                                  [f"x{i}" for i in range(model.n_features_in_)])]
-    sources = {name: [] for name in input_names}
+        raise ValueError(
+            f"The pipeline makes {len(output_names)} features, but {len(importances)} importances were given."
+        )
+    input_names = [
+        str(name)
+        for name in getattr(preprocessing, "feature_names_in_", [f"x{i}" for i in range(model.n_features_in_)])
+    ]
+    sources: dict[str, list[str]] = {name: [] for name in input_names}
     totals = dict.fromkeys(input_names, 0.0)
     column_transformer = _column_transformer(preprocessing)
     for output_name, importance in zip(output_names, importances):
@@ -76,9 +84,11 @@ def grouped_importances(model, importances=None):
         sources[source].append(str(output_name).split("__", 1)[-1])
         totals[source] += importance
     kept = [name for name in input_names if sources[name]]  # dropped columns make no feature
-    return Bunch(feature_names=np.asarray(kept, dtype=object),
-                 importances=np.array([totals[name] for name in kept]),
-                 sources={name: sources[name] for name in kept})
+    return Bunch(
+        feature_names=np.asarray(kept, dtype=object),
+        importances=np.array([totals[name] for name in kept]),
+        sources={name: sources[name] for name in kept},
+    )
 
 
 def _column_transformer(preprocessing):
@@ -110,13 +120,24 @@ def _source_column(output_name, input_names, column_transformer):
     # "_": "color_red" comes from "color", unless a column is "color_red".
     matches = [column for column in candidates if name == column or name.startswith(column + "_")]
     if not matches:
-        raise ValueError(f"Cannot tell which input column the feature {output_name!r} comes from; "
-                         "group importances by hand for this transformer.")
+        raise ValueError(
+            f"Cannot tell which input column the feature {output_name!r} comes from; "
+            "group importances by hand for this transformer."
+        )
     return max(matches, key=len)
 
 
-def importance_uncertainty(estimator, X, y, *, cv=None, n_repeats=None, grouped=False, random_state=None,
-                           n_jobs=None):
+def importance_uncertainty(
+    estimator: Any,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    cv: Any = None,
+    n_repeats: int | None = None,
+    grouped: bool = False,
+    random_state: int | np.random.RandomState | None = None,
+    n_jobs: int | None = None,
+) -> Bunch:
     """VIANN importances over cross-validation folds or over seeds, with their spread.
 
     In the style of :func:`sklearn.inspection.permutation_importance`: each
@@ -166,8 +187,9 @@ def importance_uncertainty(estimator, X, y, *, cv=None, n_repeats=None, grouped=
     """
     if cv is not None and n_repeats is not None:
         raise ValueError("Give either cv (folds) or n_repeats (seeds), not both.")
-    if n_repeats is not None and (isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer))
-                                  or n_repeats < 1):
+    if n_repeats is not None and (
+        isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) or n_repeats < 1
+    ):
         raise ValueError(f"n_repeats must be a positive int; got {n_repeats!r}.")
     rng = check_random_state(random_state)
     if cv is None:
@@ -182,9 +204,12 @@ def importance_uncertainty(estimator, X, y, *, cv=None, n_repeats=None, grouped=
         delayed(_fit_importances)(estimator, X, y, seed, train, test, grouped) for seed, train, test in runs
     )
     importances = np.column_stack([values for values, _, _ in results])
-    result = Bunch(importances=importances, importances_mean=importances.mean(axis=1),
-                   importances_std=importances.std(axis=1),
-                   feature_names=results[0][1])
+    result = Bunch(
+        importances=importances,
+        importances_mean=importances.mean(axis=1),
+        importances_std=importances.std(axis=1),
+        feature_names=results[0][1],
+    )
     if cv is not None:
         result.scores = np.array([score for _, _, score in results])
     return result

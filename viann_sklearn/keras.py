@@ -143,11 +143,9 @@ class MetricThreshold(keras.callbacks.Callback):
         logs = logs or {}
         if self.monitor not in logs:
             raise ValueError(
-                f"MetricThreshold: monitor={self.monitor!r} is not in the epoch logs. "
-                f"They have: {sorted(logs)}."
+                f"MetricThreshold: monitor={self.monitor!r} is not in the epoch logs. They have: {sorted(logs)}."
             )
-        if should_stop(float(logs[self.monitor]), epoch + 1, self.threshold, self.min_epochs,
-                       self.lower_is_better):
+        if should_stop(float(logs[self.monitor]), epoch + 1, self.threshold, self.min_epochs, self.lower_is_better):
             self.stopped_epoch_ = epoch + 1
             self.model.stop_training = True
 
@@ -194,7 +192,8 @@ def _input_weight(model, layer_name, feature_axis):
             break
     else:
         raise ValueError(
-            f"Layer {layer_name!r} has no trainable kernel to track." if layer_name
+            f"Layer {layer_name!r} has no trainable kernel to track."
+            if layer_name
             else "The model has no trainable layer with a kernel to track."
         )
     variable, axis, groups = found

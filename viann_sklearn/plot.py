@@ -1,5 +1,10 @@
 """Charts of VIANN importances, in scikit-learn's Display style (matplotlib, an optional extra)."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 __all__ = ["ImportanceDisplay", "plot_importance_history"]
@@ -69,7 +74,9 @@ class ImportanceDisplay:
         self.top = top
 
     @classmethod
-    def from_estimator(cls, estimator, *, feature_names=None, top=None, ax=None):
+    def from_estimator(
+        cls, estimator: Any, *, feature_names: Sequence[str] | None = None, top: int | None = None, ax: Any = None
+    ) -> ImportanceDisplay:
         """Plot a fitted estimator's ``feature_importances_``.
 
         Parameters
@@ -93,7 +100,9 @@ class ImportanceDisplay:
         return cls(importances, names, top=top).plot(ax=ax)
 
     @classmethod
-    def from_importances(cls, result, *, feature_names=None, top=None, ax=None):
+    def from_importances(
+        cls, result: Any, *, feature_names: Sequence[str] | None = None, top: int | None = None, ax: Any = None
+    ) -> ImportanceDisplay:
         """Plot the mean importances of a Bunch with their standard deviation as error bars.
 
         Parameters
@@ -116,7 +125,7 @@ class ImportanceDisplay:
         names = _feature_names(None, len(result.importances_mean), feature_names)
         return cls(result.importances_mean, names, importances_std=result.importances_std, top=top).plot(ax=ax)
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> ImportanceDisplay:
         """Draw the chart.
 
         Parameters
@@ -134,8 +143,9 @@ class ImportanceDisplay:
             _, ax = plt.subplots(figsize=(6.4, max(2.0, 0.3 * len(order) + 1.0)))
         positions = np.arange(len(order))[::-1]  # the largest on top
         error = None if self.importances_std is None else self.importances_std[order]
-        self.bars_ = ax.barh(positions, self.importances[order], xerr=error, color="#3b75af",
-                             error_kw=dict(ecolor="#333333", capsize=3))
+        self.bars_ = ax.barh(
+            positions, self.importances[order], xerr=error, color="#3b75af", error_kw=dict(ecolor="#333333", capsize=3)
+        )
         ax.set_yticks(positions, [self.feature_names[i] for i in order])
         ax.set_xlabel("VIANN importance" + (" (mean ± std)" if error is not None else ""))
         ax.set_xlim(left=0)
@@ -144,7 +154,9 @@ class ImportanceDisplay:
         return self
 
 
-def plot_importance_history(estimator, *, feature_names=None, top=None, ax=None):
+def plot_importance_history(
+    estimator: Any, *, feature_names: Sequence[str] | None = None, top: int | None = None, ax: Any = None
+) -> Any:
     """How each feature's importance evolved, epoch after epoch.
 
     Parameters
@@ -154,12 +166,16 @@ def plot_importance_history(estimator, *, feature_names=None, top=None, ax=None)
         that has it).
     feature_names : list of str, default=None
     top : int, default=None
-        Draw only the features most important at the end.
+        Colour and name the ``top`` features most important at the end; the
+        others are thin grey lines under one legend entry, so that 30
+        features still make a legend one can read. Default: every feature
+        when there are at most 10, else the top 8.
     ax : matplotlib Axes, default=None
 
     Returns
     -------
     ax : matplotlib Axes
+        One line per feature, the named ones first.
 
     Examples
     --------
@@ -172,19 +188,30 @@ def plot_importance_history(estimator, *, feature_names=None, top=None, ax=None)
     >>> clf = VIANNClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0).fit(X, y)
     >>> len(plot_importance_history(clf).lines)
     4
+    >>> ax = plot_importance_history(clf, top=2)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()][-1]
+    '2 other features'
     """
     plt = _pyplot()
     final = estimator[-1] if hasattr(estimator, "steps") else estimator
     tracker = getattr(final, "variance_importance_", final)
     history = np.asarray(tracker.importances_history_)
     names = _feature_names(final, history.shape[1], feature_names)
-    order = np.argsort(-history[-1], kind="stable")[: top or history.shape[1]]
+    n_features = history.shape[1]
+    if top is None:
+        top = n_features if n_features <= 10 else 8
+    order = np.argsort(-history[-1], kind="stable")
+    named, others = order[:top], order[top:]
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 4.0))
+        _, ax = plt.subplots(figsize=(7.2, 4.0))
     epochs = np.arange(1, len(history) + 1)
-    for index in order:
-        ax.plot(epochs, history[:, index], label=names[index])
+    for index in named:
+        ax.plot(epochs, history[:, index], label=names[index], linewidth=1.8)
+    for position, index in enumerate(others):
+        label = f"{len(others)} other feature{'s' if len(others) > 1 else ''}" if position == 0 else "_nolegend_"
+        ax.plot(epochs, history[:, index], color="0.7", linewidth=0.8, label=label, zorder=1)
     ax.set(xlabel="epoch", ylabel="VIANN importance so far", title="Importance history")
-    ax.legend(fontsize="small", ncols=2 if len(order) > 8 else 1)
+    # Outside the axes, in final-importance order: it never hides a line.
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.figure.tight_layout()
     return ax
