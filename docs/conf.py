@@ -58,7 +58,14 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = f"viann-sklearn {version}"
 html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+# Pages without sub-pages get no left sidebar: an empty "Section Navigation" column took a quarter
+# of the width and squeezed the fidelity and benchmark tables.
+html_sidebars = {page: [] for page in ("index", "getting_started", "user_guide", "command_line", "trust",
+                                       "fidelity", "benchmarks", "robustness")}
 html_theme_options = {
+    # Every page in the top bar: API, Robustness and Benchmarks hid under "More" at the default 5.
+    "header_links_before_dropdown": 10,
     "navbar_end": ["navbar-icon-links"],
     "show_prev_next": False,
     "secondary_sidebar_items": ["page-toc"],
