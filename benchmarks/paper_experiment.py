@@ -563,7 +563,11 @@ def report():
         f"\n\n{paired_comparison(runs, paper)}\n\n"
         f"VIANN as this package computes it (the initial weights counted as a sample) against LOFO, same runs: "
         f"{library.mean():.3f} on average, against {notebook.mean():.3f} for the notebook's VIANN; the largest "
-        f"difference in one run is {np.abs(library - notebook).max():.3f}.\n"
+        f"difference in one run is {np.abs(library - notebook).max():.3f}. Per network (package / notebook): "
+        + "; ".join(f"{model} {np.mean([float(run['viann_library_vs_lofo']) for run in runs if run['model'] == model]):.3f}"
+                    f" / {np.mean([float(run['viann_vs_lofo']) for run in runs if run['model'] == model]):.3f}"
+                    for model in MODELS if any(run["model"] == model for run in runs))
+        + ".\n"
     )
     return text
 
