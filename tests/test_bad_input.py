@@ -14,7 +14,7 @@ from viann_sklearn import VIANNClassifier, VIANNRegressor
 
 from _models import ctrl_c_on_forward_call
 
-FAST = dict(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=5, random_state=0)
+FAST = dict(hidden_layer_sizes=(8,), learning_rate_init=0.01, max_iter=5, random_state=0, early_stopping=False)
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 

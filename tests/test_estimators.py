@@ -16,7 +16,9 @@ from viann_sklearn._welford import viann_scores
 
 from _models import ctrl_c_on_forward_call
 
-FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=30, random_state=0)
+# early_stopping=False: these tests count epochs and samples of plain training;
+# early_stopping="auto" has tests of its own.
+FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=30, random_state=0, early_stopping=False)
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
@@ -200,6 +202,39 @@ def test_early_stopping_keeps_the_best_epoch(classification_data):
         clf.partial_fit(X, y)
     with pytest.raises(ValueError, match="validation set is too small"):
         VIANNClassifier(**dict(FAST, early_stopping=True, validation_fraction=0.01)).fit(X[:60], y[:60])
+
+
+def test_early_stopping_ends_the_variance_at_the_restored_epoch(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**dict(FAST, max_iter=200, early_stopping=True, n_iter_no_change=5)).fit(X, y)
+    scores = np.array(clf.validation_scores_)
+    best_epoch = int(np.flatnonzero(scores == scores.max())[-1]) + 1  # ties go to the later epoch
+    assert best_epoch < clf.n_iter_, "the test needs epochs after the best one"
+    callback = clf.variance_importance_
+    # The initial weights and one sample per epoch up to the best one, no later epoch.
+    assert callback.n_samples_ == best_epoch + 1
+    assert callback.importances_history_.shape[0] == best_epoch
+    # So the importances are those the best epoch's network had when it was trained.
+    np.testing.assert_allclose(callback.feature_importances_, callback.importances_history_[-1], rtol=1e-10)
+
+
+def test_auto_early_stopping_holds_out_data_only_where_it_can(classification_data):
+    X, y = classification_data
+    assert VIANNClassifier().early_stopping == "auto"
+    auto = dict(FAST, early_stopping="auto")
+    clf = VIANNClassifier(**auto).fit(X, y)
+    assert clf.validation_scores_ is not None and clf.best_loss_ is None
+    # 40 rows would leave 4 for validation: too few to judge, so train on all of them.
+    small = VIANNClassifier(**auto).fit(X[:40], y[:40])
+    assert small.validation_scores_ is None and small.best_loss_ is not None
+    # A class with a single sample cannot be stratified into a validation set.
+    lonely = np.where(np.arange(len(y)) == 0, 3, y)
+    assert VIANNClassifier(**auto).fit(X, lonely).validation_scores_ is None
+    # partial_fit never holds out data with "auto".
+    partial = VIANNClassifier(**auto).partial_fit(X, y, classes=np.unique(y))
+    assert partial.validation_scores_ is None
+    reg = VIANNRegressor(**auto).fit(X, X[:, 0])
+    assert reg.validation_scores_ is not None
 
 
 def test_sgd_solver_and_activations(classification_data):

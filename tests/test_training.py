@@ -13,7 +13,7 @@ import viann_sklearn._estimators as estimators_module
 from viann_sklearn import VIANNClassifier, VIANNRegressor
 from viann_sklearn._training import LeanNet, TensorBatches, fused_supported, report_epochs
 
-FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=8, random_state=0)
+FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=8, random_state=0, early_stopping=False)
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 

@@ -6,10 +6,12 @@ change during training. This package provides it as scikit-learn estimators
 (:class:`VIANNClassifier`, :class:`VIANNRegressor`) and as a skorch callback
 (:class:`VarianceImportance`) for your own nets.
 """
+
 from importlib.metadata import PackageNotFoundError, version
 
 from ._callbacks import MetricThreshold, VarianceImportance
 from ._estimators import VIANNClassifier, VIANNRegressor
+from ._selector import VIANNSelector
 from ._torch_tracker import VarianceImportanceTorch
 from .inspection import grouped_importances, importance_uncertainty
 
@@ -22,6 +24,7 @@ __all__ = [
     "MetricThreshold",
     "VIANNClassifier",
     "VIANNRegressor",
+    "VIANNSelector",
     "VarianceImportance",
     "VarianceImportanceTorch",
     "__version__",

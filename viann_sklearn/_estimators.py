@@ -26,6 +26,11 @@ __all__ = ["VIANNClassifier", "VIANNRegressor"]
 # Rows per forward pass at predict time: large enough to amortise Python
 # overhead, small enough that hidden activations stay far below memory limits.
 _PREDICT_CHUNK_ROWS = 8192
+# early_stopping="auto" holds out a validation set only when it has at least
+# this many rows (50 samples at validation_fraction=0.1).
+_AUTO_MIN_VALIDATION_ROWS = 5
+# ... and waits at least this many optimizer steps for the validation score to improve.
+_AUTO_MIN_PATIENCE_STEPS = 50
 
 
 def _column_mean_and_scale(X, chunk_rows=65536):
@@ -70,7 +75,7 @@ class _BaseVIANN(BaseEstimator):
         "warm_start": ["boolean"],
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"auto"})],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
@@ -99,7 +104,7 @@ class _BaseVIANN(BaseEstimator):
         warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         beta_1=0.9,
         beta_2=0.999,
@@ -137,7 +142,7 @@ class _BaseVIANN(BaseEstimator):
 
     # ----------------------------------------------------------------- fitting
     def _fit(self, X, y, *, incremental, classes=None):
-        if incremental and self.early_stopping:
+        if incremental and self.early_stopping is True:
             raise ValueError("partial_fit does not support early_stopping=True.")
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
         X, y = validate_data(
@@ -158,7 +163,8 @@ class _BaseVIANN(BaseEstimator):
             self._compute_dtype = torch.float32 if X.dtype == np.float32 else torch.float64
 
         X_train, y_train, validation = X, targets, None
-        if self.early_stopping:
+        self._stopped_on_validation = not incremental and self._wants_validation(targets)
+        if self._stopped_on_validation:
             X_train, y_train, validation = self._split_validation(X, targets, seed)
         n_samples = X_train.shape[0]
         batch_size = self._checked_batch_size(n_samples)
@@ -178,9 +184,11 @@ class _BaseVIANN(BaseEstimator):
             monitor = dict(net.callbacks_)["convergence"]
             epochs = 1 if incremental else self.max_iter
             monitor.prepare(
-                epochs=epochs, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+                epochs=epochs, tol=self.tol, n_iter_no_change=self._patience(n_samples, batch_size),
                 may_stop=not incremental,
                 validation_score=None if validation is None else self._validation_scorer(net, *validation),
+                baseline_score=None if validation is None or self.early_stopping is True
+                else self._constant_prediction_score(validation[1]),
             )
             net.partial_fit(X_train, y_train, epochs=epochs)
 
@@ -268,6 +276,40 @@ class _BaseVIANN(BaseEstimator):
             settings["optimizer__fused"] = True
         return settings
 
+    def _patience(self, n_samples, batch_size):
+        """Epochs without improvement that end training: n_iter_no_change, and with
+        early_stopping="auto" at least _AUTO_MIN_PATIENCE_STEPS optimizer steps.
+
+        On small data an epoch is one or two steps; ten of them is too short a
+        wait for a score that moves in coarse jumps, and training stopped
+        before the network had learnt the signal.
+        """
+        if self.early_stopping != "auto" or not self._stopped_on_validation:
+            return self.n_iter_no_change
+        steps_per_epoch = int(np.ceil(n_samples / batch_size))
+        return max(self.n_iter_no_change, int(np.ceil(_AUTO_MIN_PATIENCE_STEPS / steps_per_epoch)))
+
+    def _constant_prediction_score(self, y_validation):
+        """The validation score of predicting one value for every row: the majority class, or the mean."""
+        if is_classifier(self):
+            return float(np.bincount(y_validation).max() / len(y_validation))
+        return 0.0
+
+    def _wants_validation(self, targets):
+        """Whether this fit holds out a validation set and stops on its score."""
+        if self.early_stopping != "auto":
+            return self.early_stopping
+        # "auto": early stopping keeps the importances true (see the docs'
+        # "Can I trust these importances?"), wherever a validation split of
+        # at least AUTO_MIN_VALIDATION rows, with every class in it, exists.
+        n_validation = int(np.ceil(self.validation_fraction * len(targets)))
+        if n_validation < _AUTO_MIN_VALIDATION_ROWS or len(targets) - n_validation < _AUTO_MIN_VALIDATION_ROWS:
+            return False
+        if is_classifier(self):
+            counts = np.bincount(targets, minlength=len(self.classes_))
+            return n_validation >= len(self.classes_) and counts.min() >= 2
+        return True
+
     def _split_validation(self, X, targets, seed):
         n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
         # Stratified, each class needs a row; either way, one row is no score.
@@ -309,7 +351,7 @@ class _BaseVIANN(BaseEstimator):
         self.n_iter_ = len(self.loss_curve_)
         samples_seen = monitor.epochs_run_ * n_samples
         self.t_ = self.t_ + samples_seen if continuing else samples_seen
-        if self.early_stopping:
+        if self._stopped_on_validation:
             self.best_loss_ = None
             self.validation_scores_ = list(monitor.validation_scores_)
             self.best_validation_score_ = monitor.best_validation_score_

@@ -169,6 +169,23 @@ class InputWeightVariance:
         self._model = None
         return results
 
+    def checkpoint(self):
+        """The statistics as they are now, for :meth:`rollback`.
+
+        Early stopping restores the weights of its best epoch; rolling the
+        statistics back to that epoch too keeps the importances those of the
+        network that training returns, not of the epochs after it that were
+        thrown away.
+        """
+        return dict(moments=self.moments.copy(), n_history=len(self.history), epochs=self.epochs)
+
+    def rollback(self, checkpoint):
+        """Return to the statistics of an earlier :meth:`checkpoint` (of this training run)."""
+        self.moments = checkpoint["moments"].copy()
+        del self.history[checkpoint["n_history"]:]
+        self.epochs = checkpoint["epochs"]
+        self._stepped_since_sample = False
+
     def _sample(self):
         self.moments.update(self._input_weight.read())
         self._stepped_since_sample = False

@@ -186,9 +186,11 @@ class ConvergenceMonitor(Callback):
         self.epochs_run_ = 0
         self._settings = None
         self._best_state = None
+        self._best_tracking = None
+        self._tracker = None
         return self
 
-    def prepare(self, *, epochs, tol, n_iter_no_change, may_stop, validation_score=None):
+    def prepare(self, *, epochs, tol, n_iter_no_change, may_stop, validation_score=None, baseline_score=None):
         """Set the rule for the next training run.
 
         Parameters
@@ -202,13 +204,25 @@ class ConvergenceMonitor(Callback):
         validation_score : callable, default=None
             Returns the current validation score (higher is better); ``None``
             watches the training loss.
+        baseline_score : float, default=None
+            The validation score of a constant prediction. While the network
+            has not beaten it, epochs without improvement are not counted: a
+            small network starting from small weights can sit on that
+            plateau for dozens of epochs before it picks up the signal.
         """
         self._settings = dict(epochs=epochs, tol=tol, n_iter_no_change=n_iter_no_change,
-                              may_stop=may_stop, validation_score=validation_score)
+                              may_stop=may_stop, validation_score=validation_score, baseline_score=baseline_score)
         self.no_improvement_count_ = 0
         self.converged_ = False
         self.epochs_run_ = 0
         self._best_state = None
+        self._best_tracking = None
+
+    def on_train_begin(self, net, **kwargs):
+        # The VIANN callback runs before this one; it tracks only on the
+        # main process (see VarianceImportance).
+        importance = dict(net.callbacks_).get("variance_importance")
+        self._tracker = importance.tracker_ if getattr(importance, "tracking_", False) else None
 
     def on_epoch_end(self, net, **kwargs):
         settings = self._settings
@@ -228,15 +242,28 @@ class ConvergenceMonitor(Callback):
             score = settings["validation_score"]()
             self.validation_scores_.append(score)
             improved = score >= self.best_validation_score_ + tol
-            if score > self.best_validation_score_:
+            baseline = settings["baseline_score"]
+            if baseline is not None and max(score, self.best_validation_score_) <= baseline:
+                improved = True  # still on the constant-prediction plateau: not yet learning
+            # Ties go to the later epoch: on a small validation set the score
+            # plateaus within a few epochs (accuracy moves in steps of
+            # 1 / n_validation), and the first epoch to reach the plateau
+            # is often a barely trained network.
+            if score >= self.best_validation_score_:
                 self.best_validation_score_ = score
                 self._best_state = copy.deepcopy(net.module_.state_dict())
+                if self._tracker is not None:
+                    self._best_tracking = self._tracker.checkpoint()
         self.no_improvement_count_ = 0 if improved else self.no_improvement_count_ + 1
 
         stop = settings["may_stop"] and self.no_improvement_count_ > settings["n_iter_no_change"]
         last_epoch = stop or self.epochs_run_ == settings["epochs"]
         if last_epoch and self._best_state is not None:
             net.module_.load_state_dict(self._best_state)
+            if self._best_tracking is not None:
+                # The importances describe the network fit returns: the
+                # variance ends at the restored epoch too.
+                self._tracker.rollback(self._best_tracking)
         listener = _epoch_listener.get()
         if listener is not None:
             listener(self.epochs_run_, settings["epochs"], stop)
@@ -248,3 +275,5 @@ class ConvergenceMonitor(Callback):
         # The closure holds validation tensors: do not keep them in a pickle.
         self._settings = None
         self._best_state = None
+        self._best_tracking = None
+        self._tracker = None

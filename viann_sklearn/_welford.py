@@ -119,6 +119,14 @@ class RunningMoments:
             )
         return self.m2 / (self.count - ddof)
 
+    def copy(self):
+        """An independent copy of the statistics, on the same device."""
+        duplicate = RunningMoments(self.device)
+        duplicate.count = self.count
+        if self.mean is not None:
+            duplicate.mean, duplicate.m2 = self.mean.clone(), self.m2.clone()
+        return duplicate
+
     def to(self, device):
         """Move the accumulated statistics to ``device`` and return self."""
         self.device = device

@@ -1,0 +1,48 @@
+"""The noise baseline's arithmetic, checked against a direct count on the same numbers."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from viann_sklearn._noise import noise_threshold, shadow_columns, shadow_pvalues
+
+scores_strategy = st.lists(st.integers(0, 6).map(float), min_size=1, max_size=30)  # ties on purpose
+
+
+@settings(max_examples=200, deadline=None)
+@given(scores=scores_strategy, shadows=scores_strategy)
+def test_pvalues_count_the_shadows_at_least_as_high(scores, shadows):
+    expected = [(1 + sum(shadow >= score for shadow in shadows)) / (1 + len(shadows)) for score in scores]
+    np.testing.assert_allclose(shadow_pvalues(np.array(scores), np.array(shadows)), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(scores=scores_strategy, shadows=scores_strategy, alpha=st.sampled_from([0.01, 0.05, 0.1, 0.2, 0.5]))
+def test_beating_the_threshold_is_having_a_small_pvalue(scores, shadows, alpha):
+    scores, shadows = np.array(scores), np.array(shadows)
+    assert np.array_equal(scores > noise_threshold(shadows, alpha), shadow_pvalues(scores, shadows) <= alpha)
+
+
+def test_threshold_is_infinite_when_no_pvalue_can_reach_alpha():
+    assert noise_threshold(np.arange(10.0), alpha=0.05) == np.inf  # smallest p-value 1/11
+    assert noise_threshold(np.arange(19.0), alpha=0.05) == 18.0  # 1/20 = 0.05 reaches it
+
+
+def test_pvalues_are_uniform_for_scores_drawn_like_the_shadows():
+    # Exchangeable scores: P(p <= alpha) must not exceed alpha.
+    rng = np.random.default_rng(0)
+    pvalues = np.concatenate([shadow_pvalues(rng.normal(size=5), rng.normal(size=49)) for _ in range(4000)])
+    for alpha in (0.02, 0.05, 0.1, 0.5):
+        assert np.mean(pvalues <= alpha) == pytest.approx(alpha, abs=0.01)
+
+
+def test_shadows_keep_each_column_distribution_and_lose_its_order():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 3))
+    shadows = shadow_columns(X, np.array([2, 0, 2]), np.random.default_rng(1))
+    for position, column in enumerate([2, 0, 2]):
+        np.testing.assert_array_equal(np.sort(shadows[:, position]), np.sort(X[:, column]))
+        assert abs(np.corrcoef(shadows[:, position], X[:, column])[0, 1]) < 0.15
+    # Two shadows of one column are shuffled independently.
+    assert not np.array_equal(shadows[:, 0], shadows[:, 2])

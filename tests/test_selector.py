@@ -1,0 +1,107 @@
+"""VIANNSelector: features that beat their shadows, and no shadow anywhere a user can see."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.utils._param_validation import InvalidParameterError
+
+from viann_sklearn import VIANNClassifier, VIANNRegressor, VIANNSelector
+
+NET = dict(hidden_layer_sizes=(16,), max_iter=60, learning_rate_init=0.05)
+
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
+
+
+@pytest.fixture
+def two_signals():
+    """Classes decided by features 0 and 1 of 8; the rest is noise."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 8))
+    y = (X[:, 0] - X[:, 1] + 0.3 * rng.normal(size=400) > 0).astype(int)
+    return X, y
+
+
+def test_keeps_the_signal_and_reports_on_real_features_only(two_signals):
+    X, y = two_signals
+    selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
+    assert selector.n_features_in_ == 8
+    assert set(selector.get_support(indices=True)) >= {0, 1}
+    assert selector.get_support().sum() <= 3  # at most one lucky noise feature
+    assert selector.feature_importances_.shape == (8,)
+    assert selector.feature_importances_.sum() == pytest.approx(1.0)
+    assert selector.n_shadows_ == 50  # "auto": at least 50
+    # A feature is kept exactly when its importance is above the threshold.
+    np.testing.assert_array_equal(selector.get_support(), selector.feature_importances_ > selector.threshold_)
+    assert selector.transform(X).shape == (400, selector.get_support().sum())
+
+
+def test_false_positive_rate_on_pure_noise_is_at_most_alpha():
+    kept, tested = 0, 0
+    for seed in range(25):
+        rng = np.random.default_rng(seed)
+        X, y = rng.normal(size=(150, 8)), rng.integers(0, 2, size=150)
+        selector = VIANNSelector(VIANNClassifier(random_state=seed, **NET), alpha=0.1, random_state=seed).fit(X, y)
+        kept += selector.get_support().sum()
+        tested += X.shape[1]
+    # 200 null features at alpha 0.1: about 20 kept by chance; 34 is beyond 3 standard deviations.
+    assert kept / tested <= 0.1 + 3 * np.sqrt(0.1 * 0.9 / tested)
+
+
+def test_no_shadow_leaks_into_pickles_or_names(two_signals):
+    X, y = two_signals
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(8)])
+    selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(frame, y)
+    assert list(selector.feature_names_in_) == list(frame.columns)
+    assert set(selector.get_feature_names_out()) <= set(frame.columns)
+    # The network trained on shadows is not kept: nothing with 58 inputs survives.
+    restored = pickle.loads(pickle.dumps(selector))
+    assert not any(hasattr(value, "net_") for value in vars(restored).values())
+    np.testing.assert_array_equal(restored.get_support(), selector.get_support())
+
+
+def test_in_a_pipeline_with_cross_validation(two_signals):
+    X, y = two_signals
+    model = make_pipeline(VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0),
+                          VIANNClassifier(random_state=0, **NET))
+    scores = cross_val_score(model, X, y, cv=3)
+    assert scores.mean() > 0.85
+    # The downstream network sees only the kept columns.
+    model.fit(X, y)
+    assert model[-1].n_features_in_ == model[0].get_support().sum()
+
+
+def test_regression_and_seeded_shadows():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(300, 5))
+    y = np.sin(2 * X[:, 2]) + X[:, 4] + 0.1 * rng.normal(size=300)
+    first = VIANNSelector(VIANNRegressor(random_state=0, **NET), random_state=7).fit(X, y)
+    again = VIANNSelector(VIANNRegressor(random_state=0, **NET), random_state=7).fit(X, y)
+    assert {2, 4} <= set(first.get_support(indices=True))
+    np.testing.assert_array_equal(first.pvalues_, again.pvalues_)
+
+
+@pytest.mark.parametrize(
+    "params, data, error, match",
+    [
+        (dict(alpha=0.0), None, InvalidParameterError, "alpha"),
+        (dict(alpha=1.5), None, InvalidParameterError, "alpha"),
+        (dict(n_shadows=0), None, InvalidParameterError, "n_shadows"),
+        (dict(n_shadows="many"), None, InvalidParameterError, "n_shadows"),
+        (dict(n_shadows=10, alpha=0.05), None, ValueError, "n_shadows=10 is too few for alpha=0.05"),
+        ({}, "few rows", ValueError, "at least 20 samples"),
+        ({}, "nan", ValueError, "NaN"),
+    ],
+)
+def test_bad_input_is_named(two_signals, params, data, error, match):
+    X, y = two_signals
+    if data == "few rows":
+        X, y = X[:12], y[:12]
+    elif data == "nan":
+        X = X.copy()
+        X[3, 2] = np.nan
+    with pytest.raises(error, match=match):
+        VIANNSelector(VIANNClassifier(**NET), **params).fit(X, y)
