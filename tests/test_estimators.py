@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor
-from viann_sklearn._estimators import _column_mean_and_scale
+from viann_sklearn._inputs import column_mean_and_scale
 from viann_sklearn._welford import viann_scores
 
 from _models import ctrl_c_on_forward_call
@@ -401,7 +401,7 @@ def test_standardize_cannot_change_while_training_continues(classification_data)
 def test_column_statistics_in_chunks_match_numpy_without_overflow():
     rng = np.random.default_rng(3)
     X = (rng.normal(size=(1000, 3)) * [1e30, 1.0, 0.0] + [0.0, 5.0, 2.0]).astype(np.float32)
-    mean, scale = _column_mean_and_scale(X, chunk_rows=64)
+    mean, scale = column_mean_and_scale(X, chunk_rows=64)
     as_float64 = X.astype(np.float64)
     np.testing.assert_allclose(mean, as_float64.mean(axis=0), rtol=1e-9)
     np.testing.assert_allclose(scale[:2], as_float64.std(axis=0)[:2], rtol=1e-9)

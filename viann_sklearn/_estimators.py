@@ -1,25 +1,28 @@
-"""VIANNClassifier and VIANNRegressor: MLPs with feature_importances_."""
+"""What VIANNClassifier and VIANNRegressor share: parameters, the fit, prediction, importances.
+
+The classifier and the regressor live in ``_classifier.py`` and ``_regressor.py``;
+the optimizers in ``_solvers.py``; input statistics in ``_inputs.py``.
+"""
 
 import warnings
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, is_classifier
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, Options, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ._callbacks import VarianceImportance
+from ._inputs import column_mean_and_scale
 from ._mlp import HalfSquaredError, MultiLayerPerceptron
+from ._solvers import optimizer_settings, seeded_torch
 from ._tracker import TRACKING_MODES
-from ._training import ConvergenceMonitor, LeanNet, TensorBatches, fused_supported
+from ._training import ConvergenceMonitor, LeanNet, TensorBatches
 
 __all__ = ["VIANNClassifier", "VIANNRegressor"]
 
@@ -30,31 +33,8 @@ _PREDICT_CHUNK_ROWS = 8192
 # this many rows (50 samples at validation_fraction=0.1).
 _AUTO_MIN_VALIDATION_ROWS = 5
 # ... and waits at least this many optimizer steps for the validation score to improve.
+# (benchmarks/real_data.py --patience-steps sets it here.)
 _AUTO_MIN_PATIENCE_STEPS = 50
-
-
-def _column_mean_and_scale(X, chunk_rows=65536):
-    """Mean and standard deviation of each column, in float64, for standardising inside the net.
-
-    Computed over row chunks so that float32 data never gets a float64 copy
-    of its own, and huge values cannot overflow in float32. A column with no
-    spread gets a scale of 1 (as in StandardScaler): it is only shifted to 0.
-    """
-    chunks = [X[start:start + chunk_rows] for start in range(0, X.shape[0], chunk_rows)]
-    mean = sum(chunk.sum(axis=0, dtype=np.float64) for chunk in chunks) / X.shape[0]
-    squares = sum(np.square(chunk - mean).sum(axis=0) for chunk in chunks)
-    std = np.sqrt(squares / X.shape[0])
-    return mean, np.where(std > 0, std, 1.0)
-
-
-@contextmanager
-def _seeded_torch(seed, device):
-    """Seed torch for one fit and give the caller back its own RNG state."""
-    device = torch.device(device)
-    forked = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=forked):
-        torch.manual_seed(seed)
-        yield
 
 
 class _BaseVIANN(BaseEstimator):
@@ -146,8 +126,13 @@ class _BaseVIANN(BaseEstimator):
             raise ValueError("partial_fit does not support early_stopping=True.")
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
         X, y = validate_data(
-            self, X, y, reset=not continuing, dtype=(np.float64, np.float32),
-            multi_output=not is_classifier(self), y_numeric=not is_classifier(self),
+            self,
+            X,
+            y,
+            reset=not continuing,
+            dtype=(np.float64, np.float32),
+            multi_output=not is_classifier(self),
+            y_numeric=not is_classifier(self),
         )
         hidden_layer_sizes = self._checked_hidden_layer_sizes()
         device = self._checked_device()
@@ -173,7 +158,7 @@ class _BaseVIANN(BaseEstimator):
         X_train = self._to_tensor(X_train).to(device)
         y_train = self._to_tensor(y_train, dtype=np.int64 if is_classifier(self) else None).to(device)
 
-        with _seeded_torch(seed, device):
+        with seeded_torch(seed, device):
             if continuing:
                 net = self.net_
                 self._configure_net(net, batch_size, device, new_optimizer=not incremental)
@@ -184,10 +169,13 @@ class _BaseVIANN(BaseEstimator):
             monitor = dict(net.callbacks_)["convergence"]
             epochs = 1 if incremental else self.max_iter
             monitor.prepare(
-                epochs=epochs, tol=self.tol, n_iter_no_change=self._patience(n_samples, batch_size),
+                epochs=epochs,
+                tol=self.tol,
+                n_iter_no_change=self._patience(n_samples, batch_size),
                 may_stop=not incremental,
                 validation_score=None if validation is None else self._validation_scorer(net, *validation),
-                baseline_score=None if validation is None or self.early_stopping is True
+                baseline_score=None
+                if validation is None or self.early_stopping is True
                 else self._constant_prediction_score(validation[1]),
             )
             net.partial_fit(X_train, y_train, epochs=epochs)
@@ -200,10 +188,14 @@ class _BaseVIANN(BaseEstimator):
     def _new_net(self, X, hidden_layer_sizes, batch_size, device):
         standardization = {}
         if self.standardize:
-            shift, scale = _column_mean_and_scale(X)
+            shift, scale = column_mean_and_scale(X)
             standardization = dict(input_shift=self._to_tensor(shift), input_scale=self._to_tensor(scale))
         module = MultiLayerPerceptron(
-            X.shape[1], hidden_layer_sizes, self._n_network_outputs(), self.activation, self.weight_init,
+            X.shape[1],
+            hidden_layer_sizes,
+            self._n_network_outputs(),
+            self.activation,
+            self.weight_init,
             **standardization,
         )
         callbacks = [("convergence", ConvergenceMonitor())]
@@ -258,23 +250,7 @@ class _BaseVIANN(BaseEstimator):
         return dict(batch_size=batch_size, iterator_train__shuffle=self.shuffle, verbose=int(self.verbose))
 
     def _optimizer_settings(self, batch_size, device):
-        # alpha is MLPClassifier's L2 penalty, alpha / (2 * batch) * ||W||^2 on
-        # weights only; its gradient is weight decay of alpha / batch, and
-        # Adam's weight_decay is the same coupled L2 gradient (not AdamW).
-        common = dict(
-            lr=self.learning_rate_init,
-            optimizer__weight_decay=self.alpha / batch_size,
-            optimizer__param_groups=[("*bias", {"weight_decay": 0.0})],
-        )
-        if self.solver == "adam":
-            settings = dict(common, optimizer=torch.optim.Adam,
-                            optimizer__betas=(self.beta_1, self.beta_2), optimizer__eps=self.epsilon)
-        else:
-            settings = dict(common, optimizer=torch.optim.SGD, optimizer__momentum=self.momentum,
-                            optimizer__nesterov=bool(self.nesterovs_momentum and self.momentum > 0))
-        if fused_supported(settings["optimizer"], device.type):
-            settings["optimizer__fused"] = True
-        return settings
+        return optimizer_settings(self, batch_size, device)
 
     def _patience(self, n_samples, batch_size):
         """Epochs without improvement that end training: n_iter_no_change, and with
@@ -602,261 +578,7 @@ _SHARED_ATTRIBUTES_DOC = """
 """
 
 
-class VIANNClassifier(ClassifierMixin, _BaseVIANN):
-    __doc__ = (
-        """Multi-layer perceptron classifier with VIANN ``feature_importances_``.
-
-    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
-    trained with PyTorch through skorch. While it trains, the variance of
-    every first-layer weight is tracked; the importances come for free and
-    make the network usable with ``SelectFromModel`` and ``RFE``.
-
-    The network computes in float32 when X is float32 and in float64
-    otherwise, as MLPClassifier does.
-"""
-        + _SHARED_PARAMETERS_DOC
-        + """
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels.
-"""
-        + _SHARED_ATTRIBUTES_DOC
-        + """
-    See Also
-    --------
-    VIANNRegressor : The same for regression.
-    VarianceImportance : The skorch callback, for your own nets.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import make_classification
-    >>> from viann_sklearn import VIANNClassifier
-    >>> X, y = make_classification(n_samples=200, n_features=6, n_informative=2,
-    ...                            n_redundant=0, shuffle=False, random_state=0)
-    >>> clf = VIANNClassifier(hidden_layer_sizes=(16,), max_iter=50,
-    ...                       learning_rate_init=0.01, random_state=0).fit(X, y)
-    >>> clf.feature_importances_.shape
-    (6,)
-    >>> int(clf.feature_importances_.argmax())  # a random forest agrees
-    1
-    >>> clf.predict_proba(X[:2]).shape
-    (2, 2)
-    """
-    )
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Train the network and track its input-weight variance.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels (numbers or strings).
-
-        Returns
-        -------
-        self : VIANNClassifier
-        """
-        return self._fit(X, y, incremental=False)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None):
-        """Train one more epoch on (X, y), continuing the importances.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        classes : array-like of shape (n_classes,), default=None
-            Every class there will be; required on the first call.
-
-        Returns
-        -------
-        self : VIANNClassifier
-        """
-        return self._fit(X, y, incremental=True, classes=classes)
-
-    def _encode_targets(self, y, *, continuing, incremental, classes):
-        check_classification_targets(y)
-        target_type = type_of_target(y)
-        if target_type not in ("binary", "multiclass"):
-            raise ValueError(f"{type(self).__name__} supports binary and multiclass targets; got {target_type}.")
-        present = np.unique(y)
-        if not continuing:
-            if incremental:
-                if classes is None:
-                    raise ValueError("classes must be passed on the first call to partial_fit.")
-                self.classes_ = np.unique(np.asarray(classes))
-            else:
-                self.classes_ = present
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {self.classes_[0]!r}."
-                )
-        elif not incremental and set(present) != set(self.classes_):
-            raise ValueError(
-                "warm_start can only be used where `y` has the same classes as in the "
-                f"previous call to fit. Previously got {self.classes_}, `y` has {present}."
-            )
-        unknown = np.setdiff1d(present, self.classes_)
-        if len(unknown):
-            raise ValueError(f"`y` has classes not in `self.classes_`: {unknown}. `self.classes_` has {self.classes_}.")
-        return np.searchsorted(self.classes_, y)
-
-    def _n_network_outputs(self):
-        return len(self.classes_)
-
-    def _score_outputs(self, outputs, y_encoded):
-        return float(np.mean(outputs.argmax(dim=1).numpy() == y_encoded))
-
-    def predict_proba(self, X):
-        """Probability of each class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
-        """
-        # softmax in float64, so every row sums to 1 to the last digit
-        return torch.softmax(self._outputs(X), dim=1).numpy()
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed stably."""
-        return torch.log_softmax(self._outputs(X), dim=1).numpy()
-
-    def predict(self, X):
-        """Predicted class labels, from ``classes_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        outputs = self._outputs(X)  # checks that the estimator is fitted first
-        return self.classes_[outputs.argmax(dim=1).numpy()]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = False
-        return tags
-
-
-class VIANNRegressor(RegressorMixin, _BaseVIANN):
-    __doc__ = (
-        """Multi-layer perceptron regressor with VIANN ``feature_importances_``.
-
-    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`
-    (squared error) trained with PyTorch through skorch; see
-    :class:`VIANNClassifier`. One or several targets.
-"""
-        + _SHARED_PARAMETERS_DOC
-        + """
-    Attributes
-    ----------
-    n_outputs_ : int
-        Number of targets.
-"""
-        + _SHARED_ATTRIBUTES_DOC
-        + """
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from viann_sklearn import VIANNRegressor
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(300, 5))
-    >>> y = 3 * X[:, 2] + 0.1 * rng.normal(size=300)
-    >>> reg = VIANNRegressor(hidden_layer_sizes=(16,), max_iter=40,
-    ...                      learning_rate_init=0.01, random_state=0).fit(X, y)
-    >>> int(reg.feature_importances_.argmax())
-    2
-    >>> reg.score(X, y) > 0.9
-    True
-    """
-    )
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
-        """Train the network and track its input-weight variance.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-
-        Returns
-        -------
-        self : VIANNRegressor
-        """
-        return self._fit(X, y, incremental=False)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y):
-        """Train one more epoch on (X, y), continuing the importances.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-
-        Returns
-        -------
-        self : VIANNRegressor
-        """
-        return self._fit(X, y, incremental=True)
-
-    def _encode_targets(self, y, *, continuing, incremental, classes):
-        y = y.reshape(len(y), -1)
-        if y.dtype.kind not in "fc":
-            # validate_data leaves str arrays as they are; numpy names the bad value
-            y = y.astype(np.float64)
-        if not continuing:
-            self.n_outputs_ = y.shape[1]
-            # Targets in standard units keep SGD's steps the same size whether
-            # a price is in euros or in thousands (at lr 0.01, a target in the
-            # hundreds diverged); predict() converts back.
-            self._target_shift, self._target_scale = _column_mean_and_scale(y) if self.standardize else (None, None)
-        elif y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {y.shape[1]} targets, but {type(self).__name__} was fitted with {self.n_outputs_}.")
-        if self._target_shift is not None:
-            y = (y - self._target_shift) / self._target_scale
-        return y
-
-    def _n_network_outputs(self):
-        return self.n_outputs_
-
-    def _score_outputs(self, outputs, y):
-        return float(r2_score(y, outputs.numpy()))
-
-    def predict(self, X):
-        """Predicted targets.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            One-dimensional for a single target, as MLPRegressor returns.
-        """
-        outputs = self._outputs(X).numpy()
-        if self._target_shift is not None:
-            outputs = outputs * self._target_scale + self._target_shift
-        return outputs.ravel() if outputs.shape[1] == 1 else outputs
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
+# The estimators, re-exported from here where the rest of the package has always
+# imported them; they subclass _BaseVIANN above, so they come last.
+from ._classifier import VIANNClassifier  # noqa: E402
+from ._regressor import VIANNRegressor  # noqa: E402

@@ -56,8 +56,17 @@ class MultiLayerPerceptron(nn.Module):
     #: Name of the weight that receives the input, the one VIANN tracks.
     input_weight_name = "layers.0.weight"
 
-    def __init__(self, n_features, hidden_layer_sizes, n_outputs, activation="relu",
-                 weight_init="glorot_uniform", generator=None, input_shift=None, input_scale=None):
+    def __init__(
+        self,
+        n_features,
+        hidden_layer_sizes,
+        n_outputs,
+        activation="relu",
+        weight_init="glorot_uniform",
+        generator=None,
+        input_shift=None,
+        input_scale=None,
+    ):
         super().__init__()
         if (input_shift is None) != (input_scale is None):
             raise ValueError("input_shift and input_scale go together: pass both or neither.")

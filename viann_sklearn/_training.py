@@ -66,7 +66,7 @@ class TensorBatches:
         torch.empty((), dtype=torch.int64).random_()  # DataLoader's base seed, kept for the same stream
         if not self.shuffle:
             for start in range(0, n_samples, self.batch_size):
-                yield self.X[start:start + self.batch_size], self.y[start:start + self.batch_size]
+                yield self.X[start : start + self.batch_size], self.y[start : start + self.batch_size]
             return
         seed = int(torch.empty((), dtype=torch.int64).random_().item())
         order = torch.randperm(n_samples, generator=torch.Generator().manual_seed(seed)).to(self.X.device)
@@ -115,8 +115,9 @@ class LeanNet(NeuralNet):
         listeners = cache[1].get(method_name)
         if listeners is None:
             base = getattr(Callback, method_name, None)
-            listeners = [callback for _, callback in self.callbacks_
-                         if getattr(type(callback), method_name, None) is not base]
+            listeners = [
+                callback for _, callback in self.callbacks_ if getattr(type(callback), method_name, None) is not base
+            ]
             cache[1][method_name] = listeners
         return listeners
 
@@ -144,7 +145,7 @@ class LeanNet(NeuralNet):
         return step
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fused_supported(optimizer, device_type):
     """Whether ``optimizer(..., fused=True)`` works on this device type in this torch.
 
@@ -210,8 +211,14 @@ class ConvergenceMonitor(Callback):
             small network starting from small weights can sit on that
             plateau for dozens of epochs before it picks up the signal.
         """
-        self._settings = dict(epochs=epochs, tol=tol, n_iter_no_change=n_iter_no_change,
-                              may_stop=may_stop, validation_score=validation_score, baseline_score=baseline_score)
+        self._settings = dict(
+            epochs=epochs,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            may_stop=may_stop,
+            validation_score=validation_score,
+            baseline_score=baseline_score,
+        )
         self.no_improvement_count_ = 0
         self.converged_ = False
         self.epochs_run_ = 0
