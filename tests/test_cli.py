@@ -46,14 +46,16 @@ def test_rank_prints_one_row_per_original_column_and_the_score(table, capsys):
     assert lines[0].split()[:5] == ["rank", "column", "importance", "share", "±"]
     assert sorted(_ranked_columns(captured.out)) == ["color", "noise", "size"]
     assert _ranked_columns(captured.out)[0] in {"color", "size"}
-    assert lines[-1].startswith("Cross-validated accuracy: ") and "over 3 folds; baseline" in lines[-1]
+    assert lines[-2].startswith("Cross-validated accuracy: ") and "over 3 folds; baseline" in lines[-2]
+    assert lines[-1].startswith("beats noise: ")
     assert "warning" not in captured.err
 
 
 def test_progress_goes_to_stderr_unless_quiet(table, capsys):
     assert main(["rank", str(table), "--target", "label", "--json", *FAST[:-1]]) == 0
     captured = capsys.readouterr()
-    assert "Training 3 network(s) on 200 rows x 3 columns (classification)" in captured.err
+    # 3 folds and the noise baseline's fit
+    assert "Training 4 network(s) on 200 rows x 3 columns (classification)" in captured.err
     result = json.loads(captured.out)  # stdout stays machine-readable
     assert {"columns", "score"} <= set(result)
     assert main(["rank", str(table), "--target", "label", *FAST]) == 0
@@ -64,7 +66,8 @@ def test_rank_json_with_repeats_gives_std_and_a_score(table, capsys):
     assert main(["rank", str(table), "--target", "label", "--json", "--repeats", "2", "--top", "2", *FAST]) == 0
     result = json.loads(capsys.readouterr().out)
     assert [row["rank"] for row in result["columns"]] == [1, 2]
-    assert all(set(row) == {"rank", "column", "importance", "share", "std"} for row in result["columns"])
+    keys = {"rank", "column", "importance", "share", "std", "noise_p", "beats_noise"}
+    assert all(set(row) == keys for row in result["columns"])
     assert result["score"]["metric"] == "accuracy" and result["score"]["folds"] == 3
     assert 0 <= result["score"]["baseline"] <= 1
 
@@ -74,7 +77,7 @@ def test_rank_csv_and_a_plot(table, tmp_path, capsys):
     assert main(["rank", str(table), "--target", "size", "--csv", "--plot", str(chart), *FAST]) == 0
     captured = capsys.readouterr()
     out = captured.out.strip().splitlines()
-    assert out[0] == "rank,column,importance,share,std"
+    assert out[0] == "rank,column,importance,share,std,noise_p,beats_noise"
     assert len(out) == 4  # color, noise, label
     assert "Cross-validated R²" in captured.err  # CSV holds the table only
     assert chart.stat().st_size > 1000
@@ -295,3 +298,18 @@ def test_save_then_predict_writes_one_prediction_per_row(table, tmp_path, capsys
     new.drop(columns=["size"]).to_csv(new_path, index=False)
     assert main(["predict", str(model), str(new_path)]) == 2
     assert "lacks the column(s) the model uses: size" in capsys.readouterr().err
+
+
+def test_rank_says_which_columns_beat_noise(table, capsys):
+    assert main(["rank", str(table), "--target", "label", *LEARNS, "--json"]) == 0
+    columns = {row["column"]: row for row in json.loads(capsys.readouterr().out)["columns"]}
+    assert columns["color"]["beats_noise"] and columns["size"]["beats_noise"]
+    assert 0 < columns["noise"]["noise_p"] <= 1
+    # --noise-alpha 0 skips the extra fit and the column.
+    assert main(["rank", str(table), "--target", "label", *FAST, "--noise-alpha", "0"]) == 0
+    assert "beats noise" not in capsys.readouterr().out
+
+
+def test_bad_noise_alpha_is_a_one_line_error(table, capsys):
+    assert main(["rank", str(table), "--target", "label", "--noise-alpha", "1.5"]) == 2
+    assert "--noise-alpha must be" in capsys.readouterr().err

@@ -116,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fits.add_argument("--max-iter", type=int, default=200, help="maximum number of epochs (default: 200)")
     fits.add_argument(
+        "--noise-alpha",
+        type=float,
+        default=0.05,
+        metavar="ALPHA",
+        help="one more fit, with a shuffled 'shadow' copy of the columns, tells which columns beat noise: "
+        "those with a p-value at most ALPHA (default: 0.05); 0 skips that fit",
+    )
+    fits.add_argument(
         "--importance-on",
         choices=["epoch", "batch"],
         default="epoch",
@@ -195,6 +203,7 @@ def _rank(args: argparse.Namespace) -> int:
     folds = _folds(y, task, args)
     model = _pipeline(preprocessor(plan), task, args)
     n_fits = (args.repeats + folds.get_n_splits() if args.repeats else folds.get_n_splits()) + bool(args.save)
+    n_fits += bool(args.noise_alpha)
     progress = _Progress(quiet=args.quiet, total_epochs=n_fits * args.max_iter)
     progress.say(f"Training {n_fits} network(s) on {len(X)} rows x {len(plan.used)} columns ({task})...")
     try:
@@ -212,6 +221,7 @@ def _rank(args: argparse.Namespace) -> int:
             )
             scores = result.scores if not args.repeats else _cross_val_scores(model, X, y, folds, args)
             baseline = _baseline_scores(X, y, task, folds)
+            noise = _noise_pvalues(preprocessor(plan), task, X, y, args) if args.noise_alpha else None
             final = model.fit(X, y) if args.save else None
     except ValueError as error:  # bad data found by the estimator: one class, too few rows...
         raise UsageError(str(error).splitlines()[0]) from None
@@ -219,6 +229,10 @@ def _rank(args: argparse.Namespace) -> int:
         progress.close()
     trust = _trust(scores, baseline, task, len(X), folds.get_n_splits())
     rows = _ranked_rows(result.feature_names, result.importances_mean, result.importances_std, args.top)
+    if noise is not None:
+        for row in rows:
+            row["noise_p"] = noise[row["column"]]
+            row["beats_noise"] = bool(noise[row["column"]] <= args.noise_alpha)
     print(_format(rows, trust, args))
     for warning in trust["warnings"]:
         _warn(warning)
@@ -261,6 +275,8 @@ def _check_options(args: argparse.Namespace) -> None:
     args.hidden_layer_sizes = sizes
     if args.target in args.drop:
         raise UsageError(f"--drop {args.target}: that is the target")
+    if not 0 <= args.noise_alpha < 1:
+        raise UsageError(f"--noise-alpha must be at least 0 (0 skips the noise baseline) and below 1, got {args.noise_alpha}")
     if args.plot:
         _check_output_path(args.plot, "--plot")
         formats = _plot_formats()
@@ -360,19 +376,42 @@ def _folds(y: Any, task: str, args: argparse.Namespace) -> Any:
     return KFold(args.cv, shuffle=True, random_state=args.seed)
 
 
-def _pipeline(columns: Any, task: str, args: argparse.Namespace) -> Any:
-    from sklearn.pipeline import make_pipeline
-
+def _estimator(task: str, args: argparse.Namespace) -> Any:
     from ._estimators import VIANNClassifier, VIANNRegressor
 
     estimator_class = VIANNClassifier if task == "classification" else VIANNRegressor
-    estimator = estimator_class(
+    return estimator_class(
         hidden_layer_sizes=args.hidden_layer_sizes,
         max_iter=args.max_iter,
         importance_on=args.importance_on,
         random_state=args.seed,
     )
-    return make_pipeline(columns, estimator)
+
+
+def _pipeline(columns: Any, task: str, args: argparse.Namespace) -> Any:
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(columns, _estimator(task, args))
+
+
+def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Namespace) -> dict[str, float]:
+    """Each original column's p-value against shadow columns, from one fit on all the rows.
+
+    A column made of several features (a one-hot block) gets the smallest
+    p-value of its features: it beats noise when any of them does.
+    """
+    from sklearn.pipeline import make_pipeline
+
+    from ._selector import VIANNSelector
+    from .inspection import grouped_importances
+
+    selector = VIANNSelector(_estimator(task, args), alpha=args.noise_alpha, random_state=args.seed)
+    model = make_pipeline(columns, selector).fit(X, y)
+    # Named as grouped_importances names a column's features: without the transformer's prefix.
+    names = [str(name).split("__", 1)[-1] for name in model[:-1].get_feature_names_out()]
+    pvalue_of = dict(zip(names, model[-1].pvalues_))
+    sources = grouped_importances(model).sources
+    return {str(column): float(min(pvalue_of[feature] for feature in features)) for column, features in sources.items()}
 
 
 def _cross_val_scores(model: Any, X: Any, y: Any, folds: Any, args: argparse.Namespace) -> np.ndarray:
@@ -460,15 +499,23 @@ def _format(rows: list[dict[str, Any]], trust: dict[str, Any], args: argparse.Na
         return "\n".join([",".join(keys), *(",".join(_csv_cell(row[key]) for key in keys) for row in rows)])
     width = max(len("column"), *(len(row["column"]) for row in rows))
     header = f"{'rank':>4}  {'column':<{width}}  {'importance':>10}  {'share':>6}" + (
-        "  ± std" if "std" in keys else ""
-    )
+        "  ± std " if "std" in keys else ""
+    ) + ("  noise p  beats noise" if "noise_p" in keys else "")
     lines = [header]
     for row in rows:
         line = f"{row['rank']:>4}  {row['column']:<{width}}  {row['importance']:>10.4f}  {row['share']:>6.1%}"
         if "std" in row:
             line += f"  ± {row['std']:.4f}"
+        if "noise_p" in row:
+            line += f"  {row['noise_p']:>7.3f}  {'yes' if row['beats_noise'] else 'no':>11}"
         lines.append(line)
-    return "\n".join([*lines, "", _score_line(trust)])
+    footer = [_score_line(trust)]
+    if "noise_p" in keys:
+        footer.append(
+            f"beats noise: the column's importance is above that of shuffled copies of the columns "
+            f"(p <= {args.noise_alpha}, one fit on all rows)"
+        )
+    return "\n".join([*lines, "", *footer])
 
 
 def _csv_cell(value: Any) -> str:
