@@ -92,16 +92,23 @@ def test_regression_and_seeded_shadows():
         (dict(n_shadows=0), None, InvalidParameterError, "n_shadows"),
         (dict(n_shadows="many"), None, InvalidParameterError, "n_shadows"),
         (dict(n_shadows=10, alpha=0.05), None, ValueError, "n_shadows=10 is too few for alpha=0.05"),
-        ({}, "few rows", ValueError, "at least 20 samples"),
+        ({}, "one row", ValueError, "n_samples=1"),
         ({}, "nan", ValueError, "NaN"),
     ],
 )
 def test_bad_input_is_named(two_signals, params, data, error, match):
     X, y = two_signals
-    if data == "few rows":
-        X, y = X[:12], y[:12]
+    if data == "one row":
+        X, y = X[:1], y[:1]
     elif data == "nan":
         X = X.copy()
         X[3, 2] = np.nan
     with pytest.raises(error, match=match):
         VIANNSelector(VIANNClassifier(**NET), **params).fit(X, y)
+
+
+def test_few_rows_warn_and_still_select(two_signals):
+    X, y = two_signals
+    with pytest.warns(UserWarning, match="only 12 samples"):
+        selector = VIANNSelector(VIANNClassifier(**NET), random_state=0).fit(X[:12], y[:12])
+    assert selector.get_support().shape == (8,)

@@ -1,5 +1,6 @@
 """VIANNSelector: keep the features whose importance beats noise, from one training run."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,7 +14,7 @@ from ._noise import noise_threshold, shadow_columns, shadow_pvalues
 
 __all__ = ["VIANNSelector"]
 
-# Fewer rows than this leave the network (and so the baseline) little to learn from.
+# Fewer rows than this leave the network (and so the baseline) little to learn from: a warning.
 MIN_SAMPLES = 20
 # "auto" shadows: at least enough for p-values of 1/51 (alpha down to 0.02),
 # at most enough that wide data does not double in memory.
@@ -130,10 +131,14 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), multi_output=True, y_numeric=False)
         n_samples, n_features = X.shape
+        if n_samples < 2:
+            raise ValueError(f"VIANNSelector needs at least 2 samples; got n_samples={n_samples}.")
         if n_samples < MIN_SAMPLES:
-            raise ValueError(
-                f"VIANNSelector needs at least {MIN_SAMPLES} samples to tell features from noise; "
-                f"got {n_samples}."
+            warnings.warn(
+                f"VIANNSelector: only {n_samples} samples; with fewer than {MIN_SAMPLES} the network learns "
+                "little, and which features beat noise is mostly chance. The selection was made anyway.",
+                UserWarning,
+                stacklevel=2,
             )
         n_shadows = self._checked_n_shadows(n_features)
         rng = np.random.default_rng(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
