@@ -36,15 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from real_tables import TABLE_NAMES, load_tables
 from scipy import stats
-from sklearn.base import clone
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from real_tables import TABLE_NAMES, load_tables
 from viann_sklearn import VIANNClassifier, VIANNRegressor
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -105,8 +104,19 @@ def shadow_case(table, seed):
     X_train, X_test, y_train, y_test = _split(X, table.y, table.task, seed)
     positive = np.flatnonzero(relevant)
     negative = np.arange(n_features, 2 * n_features)
-    return Case(table.name, "shadow", table.task, seed, X_train, X_test, y_train, y_test, positive, negative,
-                extra=dict(n_relevant=int(relevant.sum()), n_real=n_features))
+    return Case(
+        table.name,
+        "shadow",
+        table.task,
+        seed,
+        X_train,
+        X_test,
+        y_train,
+        y_test,
+        positive,
+        negative,
+        extra=dict(n_relevant=int(relevant.sum()), n_real=n_features),
+    )
 
 
 def _normal_scores(values):
@@ -143,9 +153,19 @@ def truth_case(table, seed):
     is_noise[drawn] = False
     is_noise &= ~near_duplicate
     X_train, X_test, y_train, y_test = _split(X, y, table.task, seed)
-    return Case(table.name, "truth", table.task, seed, X_train, X_test, y_train, y_test,
-                np.sort(drawn), np.flatnonzero(is_noise),
-                extra=dict(n_relevant=3, n_real=X.shape[1], n_duplicates=int(near_duplicate.sum())))
+    return Case(
+        table.name,
+        "truth",
+        table.task,
+        seed,
+        X_train,
+        X_test,
+        y_train,
+        y_test,
+        np.sort(drawn),
+        np.flatnonzero(is_noise),
+        extra=dict(n_relevant=3, n_real=X.shape[1], n_duplicates=int(near_duplicate.sum())),
+    )
 
 
 PROTOCOLS = {"truth": truth_case, "shadow": shadow_case}
@@ -190,13 +210,24 @@ def run_net_methods(case, params, methods=NET_METHODS):
         start = time.perf_counter()
         scores = method(net, case)
         results[name] = (ranking_auc(np.asarray(scores, dtype=float), case), time.perf_counter() - start)
-    return results, dict(fit_seconds=fit_seconds, test_score=net.score(case.X_test, case.y_test),
-                         train_score=net.score(case.X_train, case.y_train), epochs=net.n_iter_)
+    return results, dict(
+        fit_seconds=fit_seconds,
+        test_score=net.score(case.X_test, case.y_test),
+        train_score=net.score(case.X_train, case.y_train),
+        epochs=net.n_iter_,
+    )
 
 
 # ---------------------------------------------------------------------- peers
-HAS = {name: importlib.util.find_spec(module) is not None for name, module in
-       [("captum", "captum"), ("boruta", "boruta"), ("tabnet", "pytorch_tabnet"), ("lassonet", "lassonet")]}
+HAS = {
+    name: importlib.util.find_spec(module) is not None
+    for name, module in [
+        ("captum", "captum"),
+        ("boruta", "boruta"),
+        ("tabnet", "pytorch_tabnet"),
+        ("lassonet", "lassonet"),
+    ]
+}
 
 
 def integrated_gradients_scores(net, case):
@@ -219,10 +250,13 @@ def forest_scores(case):
     forest = _forest(case).fit(case.X_train, case.y_train)
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    permutation = permutation_importance(forest, case.X_test, case.y_test, n_repeats=N_REPEATS,
-                                         random_state=case.seed).importances_mean
-    return {"RF impurity": (forest.feature_importances_, fit_seconds),
-            "RF permutation": (permutation, fit_seconds + time.perf_counter() - start)}
+    permutation = permutation_importance(
+        forest, case.X_test, case.y_test, n_repeats=N_REPEATS, random_state=case.seed
+    ).importances_mean
+    return {
+        "RF impurity": (forest.feature_importances_, fit_seconds),
+        "RF permutation": (permutation, fit_seconds + time.perf_counter() - start),
+    }
 
 
 def boruta_scores(case):
@@ -243,8 +277,14 @@ def tabnet_scores(case):
     else:
         model = TabNetRegressor(seed=case.seed, verbose=0)
         y_fit, y_valid = y_fit.reshape(-1, 1), y_valid.reshape(-1, 1)
-    model.fit(X_fit.astype(np.float32), y_fit, eval_set=[(X_valid.astype(np.float32), y_valid)],
-              batch_size=min(1024, len(X_fit)), virtual_batch_size=min(128, len(X_fit)), drop_last=False)
+    model.fit(
+        X_fit.astype(np.float32),
+        y_fit,
+        eval_set=[(X_valid.astype(np.float32), y_valid)],
+        batch_size=min(1024, len(X_fit)),
+        virtual_batch_size=min(128, len(X_fit)),
+        drop_last=False,
+    )
     return model.feature_importances_
 
 
@@ -257,8 +297,15 @@ def lassonet_scores(case):
     model_class = LassoNetClassifier if case.task == "classification" else LassoNetRegressor
     # A coarser path than the default (1.02) and fewer iterations: the default
     # path took 8 minutes on 500 x 8 data on this machine.
-    model = model_class(hidden_dims=(32,), path_multiplier=1.1, n_iters=(200, 50), patience=(20, 5),
-                        random_state=case.seed, torch_seed=case.seed, verbose=0)
+    model = model_class(
+        hidden_dims=(32,),
+        path_multiplier=1.1,
+        n_iters=(200, 50),
+        patience=(20, 5),
+        random_state=case.seed,
+        torch_seed=case.seed,
+        verbose=0,
+    )
     y = case.y_train if case.task == "classification" else case.y_train.astype(np.float32)
     model.path(X, y, return_state_dicts=False)
     return np.asarray(model.feature_importances_, dtype=float)
@@ -270,7 +317,7 @@ def timed(function, *arguments):
     return result, time.perf_counter() - start
 
 
-def all_methods(case, params):
+def all_methods(case, params, with_lassonet=False):
     """AUC and extra seconds of every method on one case, and the net's scores."""
     net_methods = dict(NET_METHODS)
     if HAS["captum"]:
@@ -278,33 +325,38 @@ def all_methods(case, params):
     results, info = run_net_methods(case, params, net_methods)
     for name, (scores, seconds) in forest_scores(case).items():
         results[name] = (ranking_auc(scores, case), seconds)
-    peers = {"BorutaPy": lambda: boruta_scores(case)[0], "TabNet": lambda: tabnet_scores(case),
-             "LassoNet": lambda: lassonet_scores(case)}
-    for name, function in peers.items():
-        if HAS[name.lower() if name != "BorutaPy" else "boruta"]:
+    peers = {"BorutaPy": ("boruta", lambda: boruta_scores(case)[0]), "TabNet": ("tabnet", lambda: tabnet_scores(case))}
+    if with_lassonet:
+        peers["LassoNet"] = ("lassonet", lambda: lassonet_scores(case))
+    for name, (module, function) in peers.items():
+        if HAS[module]:
             start = time.perf_counter()
             try:
                 scores = function()
             except Exception as error:  # a peer that fails on a table is reported, not fatal
-                print(f"{name} failed on {case.table} ({case.protocol}, seed {case.seed}): "
-                      f"{type(error).__name__}: {str(error)[:120]}", flush=True)
+                print(
+                    f"{name} failed on {case.table} ({case.protocol}, seed {case.seed}): "
+                    f"{type(error).__name__}: {str(error)[:120]}",
+                    flush=True,
+                )
                 results[name] = (np.nan, time.perf_counter() - start)
                 continue
             results[name] = (ranking_auc(np.asarray(scores, dtype=float), case), time.perf_counter() - start)
     return results, info
 
 
-def benchmark(tables, seeds, params=None):
+def benchmark(tables, seeds, params=None, with_lassonet=False):
     rows = []
     for protocol, make_case in PROTOCOLS.items():
         for table in tables:
             for seed in seeds:
                 case = make_case(table, seed)
-                results, info = all_methods(case, params or {})
+                results, info = all_methods(case, params or {}, with_lassonet)
                 rows.append(dict(protocol=protocol, table=table.name, seed=seed, results=results, **info))
                 cells = " ".join(f"{name} {auc:.2f}" for name, (auc, _) in results.items())
-                print(f"{protocol:>6} {table.name:>24} seed {seed}: {cells} | fit {info['fit_seconds']:.1f}s",
-                      flush=True)
+                print(
+                    f"{protocol:>6} {table.name:>24} seed {seed}: {cells} | fit {info['fit_seconds']:.1f}s", flush=True
+                )
     return rows
 
 
@@ -323,23 +375,41 @@ def benchmark_tables(rows, tables):
     sections = []
     for protocol in PROTOCOLS:
         selected = [row for row in rows if row["protocol"] == protocol]
-        lines = [f"### Protocol {protocol}", "",
-                 "| table | rows × columns | " + " | ".join(methods) + " | net test score |",
-                 "|---|---|" + "---|" * (len(methods) + 1)]
+        lines = [
+            f"### Protocol {protocol}",
+            "",
+            "| table | rows × columns | " + " | ".join(methods) + " | net test score |",
+            "|---|---|" + "---|" * (len(methods) + 1),
+        ]
         for name in dict.fromkeys(row["table"] for row in selected):
             table_rows = [row for row in selected if row["table"] == name]
             shape = traits[name].X.shape
             cells = [_mean_std([row["results"][method][0] for row in table_rows]) for method in methods]
-            lines.append(f"| {name} | {shape[0]} × {shape[1]} | " + " | ".join(cells)
-                         + f" | {np.mean([row['test_score'] for row in table_rows]):.3f} |")
-        per_table = {method: [np.nanmean([row["results"][method][0] for row in selected if row["table"] == name])
-                              for name in dict.fromkeys(row["table"] for row in selected)] for method in methods}
-        lines.append("| **mean (std over tables)** | | " + " | ".join(
-            f"**{np.nanmean(values):.3f}** ({np.nanstd(values):.3f})" for values in per_table.values()) + " | |")
-        lines.append("| **worst table** | | " + " | ".join(f"{np.nanmin(values):.3f}" for values in per_table.values())
-                     + " | |")
-        lines.append("| **seconds beyond the fit** (mean) | | " + " | ".join(
-            f"{np.mean([row['results'][method][1] for row in selected]):.2f}" for method in methods) + " | |")
+            lines.append(
+                f"| {name} | {shape[0]} × {shape[1]} | "
+                + " | ".join(cells)
+                + f" | {np.mean([row['test_score'] for row in table_rows]):.3f} |"
+            )
+        per_table = {
+            method: [
+                np.nanmean([row["results"][method][0] for row in selected if row["table"] == name])
+                for name in dict.fromkeys(row["table"] for row in selected)
+            ]
+            for method in methods
+        }
+        lines.append(
+            "| **mean (std over tables)** | | "
+            + " | ".join(f"**{np.nanmean(values):.3f}** ({np.nanstd(values):.3f})" for values in per_table.values())
+            + " | |"
+        )
+        lines.append(
+            "| **worst table** | | " + " | ".join(f"{np.nanmin(values):.3f}" for values in per_table.values()) + " | |"
+        )
+        lines.append(
+            "| **seconds beyond the fit** (mean) | | "
+            + " | ".join(f"{np.mean([row['results'][method][1] for row in selected]):.2f}" for method in methods)
+            + " | |"
+        )
         sections.append("\n".join(lines))
     return "\n\n".join(sections)
 
@@ -356,32 +426,52 @@ def selection(tables, seeds):
             X = np.vstack([case.X_train, case.X_test])
             y = np.r_[case.y_train, case.y_test]
             full = Case(case.table, "truth", case.task, seed, X, X, y, y, case.positive, case.negative)
-            selector, viann_seconds = timed(
-                lambda: VIANNSelector(make_network(case.task, seed), random_state=seed).fit(X, y))
+            selector = VIANNSelector(make_network(case.task, seed), random_state=seed)
+            _, viann_seconds = timed(selector.fit, X, y)
             (_, boruta_support), boruta_seconds = timed(boruta_scores, full)
-            for method, support, seconds in [("VIANNSelector", selector.get_support(), viann_seconds),
-                                             ("BorutaPy", boruta_support, boruta_seconds)]:
-                rows.append(dict(table=table.name, seed=seed, method=method, seconds=seconds,
-                                 recall=support[case.positive].mean(),
-                                 false_positive_rate=support[case.negative].mean(),
-                                 kept=int(support.sum()), n_features=len(support)))
-            print(f"{table.name:>24} seed {seed}: VIANNSelector keeps {rows[-2]['kept']} "
-                  f"(recall {rows[-2]['recall']:.2f}, FPR {rows[-2]['false_positive_rate']:.2f}, "
-                  f"{viann_seconds:.1f}s); BorutaPy keeps {rows[-1]['kept']} (recall {rows[-1]['recall']:.2f}, "
-                  f"FPR {rows[-1]['false_positive_rate']:.2f}, {boruta_seconds:.1f}s)", flush=True)
-    lines = ["| table | method | kept of | recall (3 true) | false-positive rate | seconds |", "|---|---|---|---|---|---|"]
+            for method, support, seconds in [
+                ("VIANNSelector", selector.get_support(), viann_seconds),
+                ("BorutaPy", boruta_support, boruta_seconds),
+            ]:
+                rows.append(
+                    dict(
+                        table=table.name,
+                        seed=seed,
+                        method=method,
+                        seconds=seconds,
+                        recall=support[case.positive].mean(),
+                        false_positive_rate=support[case.negative].mean(),
+                        kept=int(support.sum()),
+                        n_features=len(support),
+                    )
+                )
+            print(
+                f"{table.name:>24} seed {seed}: VIANNSelector keeps {rows[-2]['kept']} "
+                f"(recall {rows[-2]['recall']:.2f}, FPR {rows[-2]['false_positive_rate']:.2f}, "
+                f"{viann_seconds:.1f}s); BorutaPy keeps {rows[-1]['kept']} (recall {rows[-1]['recall']:.2f}, "
+                f"FPR {rows[-1]['false_positive_rate']:.2f}, {boruta_seconds:.1f}s)",
+                flush=True,
+            )
+    lines = [
+        "| table | method | kept of | recall (3 true) | false-positive rate | seconds |",
+        "|---|---|---|---|---|---|",
+    ]
     for name in dict.fromkeys(row["table"] for row in rows):
         for method in ("VIANNSelector", "BorutaPy"):
             selected = [row for row in rows if row["table"] == name and row["method"] == method]
-            lines.append(f"| {name} | {method} | {np.mean([r['kept'] for r in selected]):.1f} of "
-                         f"{selected[0]['n_features']} | {_mean_std([r['recall'] for r in selected])} "
-                         f"| {_mean_std([r['false_positive_rate'] for r in selected])} "
-                         f"| {np.mean([r['seconds'] for r in selected]):.1f} |")
+            lines.append(
+                f"| {name} | {method} | {np.mean([r['kept'] for r in selected]):.1f} of "
+                f"{selected[0]['n_features']} | {_mean_std([r['recall'] for r in selected])} "
+                f"| {_mean_std([r['false_positive_rate'] for r in selected])} "
+                f"| {np.mean([r['seconds'] for r in selected]):.1f} |"
+            )
     for method in ("VIANNSelector", "BorutaPy"):
         selected = [row for row in rows if row["method"] == method]
-        lines.append(f"| **all** | **{method}** | | **{np.mean([r['recall'] for r in selected]):.3f}** "
-                     f"| **{np.mean([r['false_positive_rate'] for r in selected]):.3f}** "
-                     f"| **{np.mean([r['seconds'] for r in selected]):.1f}** |")
+        lines.append(
+            f"| **all** | **{method}** | | **{np.mean([r['recall'] for r in selected]):.3f}** "
+            f"| **{np.mean([r['false_positive_rate'] for r in selected]):.3f}** "
+            f"| **{np.mean([r['seconds'] for r in selected]):.1f}** |"
+        )
     return "\n".join(lines)
 
 
@@ -389,8 +479,10 @@ def null_calibration(tables, n_seeds, alpha=0.05):
     """VIANNSelector on real X with a shuffled target: every feature is noise."""
     from viann_sklearn import VIANNSelector
 
-    lines = ["| table | features | seeds | kept per feature (nominal %.2f) | runs keeping any |" % alpha,
-             "|---|---|---|---|---|"]
+    lines = [
+        f"| table | features | seeds | kept per feature (nominal {alpha:.2f}) | runs keeping any |",
+        "|---|---|---|---|---|",
+    ]
     for table in tables:
         kept, any_kept = [], []
         for seed in range(n_seeds):
@@ -398,8 +490,9 @@ def null_calibration(tables, n_seeds, alpha=0.05):
             selector = VIANNSelector(make_network(table.task, seed), alpha=alpha, random_state=seed).fit(table.X, y)
             kept.append(selector.get_support().mean())
             any_kept.append(selector.get_support().any())
-        lines.append(f"| {table.name} | {table.X.shape[1]} | {n_seeds} | {np.mean(kept):.3f} "
-                     f"| {np.mean(any_kept):.2f} |")
+        lines.append(
+            f"| {table.name} | {table.X.shape[1]} | {n_seeds} | {np.mean(kept):.3f} | {np.mean(any_kept):.2f} |"
+        )
         print(lines[-1], flush=True)
     return "\n".join(lines)
 
@@ -411,6 +504,7 @@ CANDIDATES = {
     # The default since issue 11: early_stopping="auto".
     "defaults": {},
     "longer patience (20)": dict(n_iter_no_change=20),
+    "validation_fraction=0.2": dict(validation_fraction=0.2),
     "max_iter=30": dict(early_stopping=False, max_iter=30),
 }
 
@@ -424,19 +518,35 @@ def candidates(tables, seeds, names):
                 for seed in seeds:
                     case = make_case(table, seed)
                     results, info = run_net_methods(case, params)
-                    rows.append(dict(candidate=candidate, protocol=protocol, table=table.name, seed=seed,
-                                     viann=results["VIANN"][0], permutation=results["permutation"][0], **info))
-                    print(f"{candidate:>14} {protocol:>6} {table.name:>24} seed {seed}: "
-                          f"VIANN {results['VIANN'][0]:.3f} perm {results['permutation'][0]:.3f} "
-                          f"train {info['train_score']:.3f} test {info['test_score']:.3f} "
-                          f"epochs {info['epochs']} fit {info['fit_seconds']:.1f}s", flush=True)
+                    rows.append(
+                        dict(
+                            candidate=candidate,
+                            protocol=protocol,
+                            table=table.name,
+                            seed=seed,
+                            viann=results["VIANN"][0],
+                            permutation=results["permutation"][0],
+                            **info,
+                        )
+                    )
+                    print(
+                        f"{candidate:>14} {protocol:>6} {table.name:>24} seed {seed}: "
+                        f"VIANN {results['VIANN'][0]:.3f} perm {results['permutation'][0]:.3f} "
+                        f"train {info['train_score']:.3f} test {info['test_score']:.3f} "
+                        f"epochs {info['epochs']} fit {info['fit_seconds']:.1f}s",
+                        flush=True,
+                    )
     return rows
 
 
 def summarize_candidates(rows):
-    lines = ["| candidate | protocol | VIANN mean AUC | min table mean | permutation mean AUC | test score |",
-             "|---|---|---|---|---|---|"]
-    keys = sorted({(row["candidate"], row["protocol"]) for row in rows}, key=lambda key: (list(CANDIDATES).index(key[0]), key[1]))
+    lines = [
+        "| candidate | protocol | VIANN mean AUC | min table mean | permutation mean AUC | test score |",
+        "|---|---|---|---|---|---|",
+    ]
+    keys = sorted(
+        {(row["candidate"], row["protocol"]) for row in rows}, key=lambda key: (list(CANDIDATES).index(key[0]), key[1])
+    )
     for candidate, protocol in keys:
         selected = [row for row in rows if row["candidate"] == candidate and row["protocol"] == protocol]
         per_table = {}
@@ -459,14 +569,15 @@ def _versions():
 
     import viann_sklearn
 
-    return (f"viann-sklearn {viann_sklearn.__version__}, scikit-learn {sklearn.__version__}, torch {torch.__version__}, "
-            f"numpy {np.__version__}, Python {platform.python_version()}; peers installed: "
-            + ", ".join(name for name, present in HAS.items() if present))
+    return (
+        f"viann-sklearn {viann_sklearn.__version__}, scikit-learn {sklearn.__version__}, torch {torch.__version__}, "
+        f"numpy {np.__version__}, Python {platform.python_version()}; peers installed: "
+        + ", ".join(name for name, present in HAS.items() if present)
+    )
 
 
 def _report(name, title, command, body, started):
-    text = (f"{title}\n\nProduced by `{command}` in {time.perf_counter() - started:.0f} s "
-            f"({_versions()}).\n\n{body}\n")
+    text = f"{title}\n\nProduced by `{command}` in {time.perf_counter() - started:.0f} s ({_versions()}).\n\n{body}\n"
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / name).write_text(text)
@@ -478,12 +589,27 @@ def main(argv=None):
     parser.add_argument("--tables", nargs="+", choices=TABLE_NAMES, default=None)
     parser.add_argument("--quick", action="store_true", help="2 small tables, 1 seed, results not written")
     parser.add_argument("--patience-steps", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--lassonet",
+        action="store_true",
+        help="add LassoNet (its regularisation path costs minutes per fit on the larger tables)",
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--candidates", nargs="*", default=None, metavar="NAME",
-                      help=f"compare candidate settings (default: all of {list(CANDIDATES)})")
+    mode.add_argument(
+        "--candidates",
+        nargs="*",
+        default=None,
+        metavar="NAME",
+        help=f"compare candidate settings (default: all of {list(CANDIDATES)})",
+    )
     mode.add_argument("--selection", action="store_true", help="VIANNSelector beside BorutaPy (truth protocol)")
-    mode.add_argument("--null", type=int, default=None, metavar="SEEDS",
-                      help="VIANNSelector's false-positive rate with shuffled targets over SEEDS seeds")
+    mode.add_argument(
+        "--null",
+        type=int,
+        default=None,
+        metavar="SEEDS",
+        help="VIANNSelector's false-positive rate with shuffled targets over SEEDS seeds",
+    )
     args = parser.parse_args(argv)
     table_names = ["wine", "diabetes"] if args.quick else args.tables
     seeds = range(1 if args.quick else args.seeds)
@@ -504,7 +630,7 @@ def main(argv=None):
         body = null_calibration(tables, args.null)
         name, title = "real_data_null.md", "### VIANNSelector on pure noise (shuffled targets)"
     else:
-        body = benchmark_tables(benchmark(tables, seeds), tables)
+        body = benchmark_tables(benchmark(tables, seeds, with_lassonet=args.lassonet), tables)
         name, title = "real_data.md", f"### Real tables: ROC-AUC of informative columns over noise, {len(seeds)} seeds"
     if args.quick:
         print(body)

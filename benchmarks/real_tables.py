@@ -51,16 +51,24 @@ def _sklearn(loader, name, task, traits):
 
 
 def wine():
-    return _sklearn(datasets.load_wine, "wine", "classification", "178 rows; 3 classes; related chemistry (phenols, flavanoids)")
+    return _sklearn(
+        datasets.load_wine, "wine", "classification", "178 rows; 3 classes; related chemistry (phenols, flavanoids)"
+    )
 
 
 def breast_cancer():
-    return _sklearn(datasets.load_breast_cancer, "breast_cancer", "classification",
-                    "groups of near-collinear measurements (radius, perimeter, area)")
+    return _sklearn(
+        datasets.load_breast_cancer,
+        "breast_cancer",
+        "classification",
+        "groups of near-collinear measurements (radius, perimeter, area)",
+    )
 
 
 def diabetes():
-    return _sklearn(datasets.load_diabetes, "diabetes", "regression", "weak signal (R² ≈ 0.5); collinear serum measures s1/s2")
+    return _sklearn(
+        datasets.load_diabetes, "diabetes", "regression", "weak signal (R² ≈ 0.5); collinear serum measures s1/s2"
+    )
 
 
 def digits():
@@ -74,8 +82,14 @@ def penguins():
     from palmerpenguins import load_penguins
 
     frame = load_penguins()
-    return _from_frame("penguins", "regression", frame, "body_mass_g",
-                       "one-hot blocks (species, island, sex)", categorical=("species", "island", "sex"))
+    return _from_frame(
+        "penguins",
+        "regression",
+        frame,
+        "body_mass_g",
+        "one-hot blocks (species, island, sex)",
+        categorical=("species", "island", "sex"),
+    )
 
 
 def _statsmodels(name):
@@ -86,29 +100,41 @@ def _statsmodels(name):
 
 def anes96():
     frame = _statsmodels("anes96")  # vote: 1 = Dole, 0 = Clinton (1996 US election survey)
-    return _from_frame("anes96", "classification", frame, "vote",
-                       "ordinal survey answers (7-point scales, education, income bands); popul and logpopul")
+    return _from_frame(
+        "anes96",
+        "classification",
+        frame,
+        "vote",
+        "ordinal survey answers (7-point scales, education, income bands); popul and logpopul",
+    )
 
 
 def fair():
     frame = _statsmodels("fair")
     frame["had_affair"] = (frame.pop("affairs") > 0).astype(int)
-    return _from_frame("fair", "classification", frame, "had_affair",
-                       "ordinal ratings; occupation one-hot blocks; 32 % positive",
-                       categorical=("occupation", "occupation_husb"))
+    return _from_frame(
+        "fair",
+        "classification",
+        frame,
+        "had_affair",
+        "ordinal ratings; occupation one-hot blocks; 32 % positive",
+        categorical=("occupation", "occupation_husb"),
+    )
 
 
 def star98():
     frame = _statsmodels("star98")  # California schools: share of students above the national median
     frame["share_above"] = frame["NABOVE"] / (frame.pop("NABOVE") + frame.pop("NBELOW"))
-    return _from_frame("star98", "regression", frame, "share_above",
-                       "303 rows, 20 columns including products of other columns")
+    return _from_frame(
+        "star98", "regression", frame, "share_above", "303 rows, 20 columns including products of other columns"
+    )
 
 
 def randhie():
     frame = _statsmodels("randhie")  # RAND health insurance experiment: doctor visits per year
-    return _from_frame("randhie", "regression", frame, "mdvis",
-                       "20,190 rows; skewed count target; weak signal (R² ≈ 0.05)")
+    return _from_frame(
+        "randhie", "regression", frame, "mdvis", "20,190 rows; skewed count target; weak signal (R² ≈ 0.05)"
+    )
 
 
 def breast_cancer_small():
@@ -123,8 +149,9 @@ def breast_cancer_imbalanced():
     table = breast_cancer()
     # Label 0 is malignant: keep every benign case and a tenth as many malignant ones.
     malignant = np.flatnonzero(table.y == 0)
-    keep = np.sort(np.r_[np.flatnonzero(table.y == 1),
-                         np.random.default_rng(0).choice(malignant, size=36, replace=False)])
+    keep = np.sort(
+        np.r_[np.flatnonzero(table.y == 1), np.random.default_rng(0).choice(malignant, size=36, replace=False)]
+    )
     table.name, table.X, table.y = "breast_cancer_imbalanced", table.X[keep], table.y[keep]
     table.traits = "imbalanced: 36 malignant among 393 rows (9 %)"
     return table

@@ -65,8 +65,9 @@ def test_no_shadow_leaks_into_pickles_or_names(two_signals):
 
 def test_in_a_pipeline_with_cross_validation(two_signals):
     X, y = two_signals
-    model = make_pipeline(VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0),
-                          VIANNClassifier(random_state=0, **NET))
+    model = make_pipeline(
+        VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0), VIANNClassifier(random_state=0, **NET)
+    )
     scores = cross_val_score(model, X, y, cv=3)
     assert scores.mean() > 0.85
     # The downstream network sees only the kept columns.

@@ -276,7 +276,9 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.target in args.drop:
         raise UsageError(f"--drop {args.target}: that is the target")
     if not 0 <= args.noise_alpha < 1:
-        raise UsageError(f"--noise-alpha must be at least 0 (0 skips the noise baseline) and below 1, got {args.noise_alpha}")
+        raise UsageError(
+            f"--noise-alpha must be at least 0 (0 skips the noise baseline) and below 1, got {args.noise_alpha}"
+        )
     if args.plot:
         _check_output_path(args.plot, "--plot")
         formats = _plot_formats()
@@ -498,9 +500,11 @@ def _format(rows: list[dict[str, Any]], trust: dict[str, Any], args: argparse.Na
         print(_score_line(trust), file=sys.stderr)
         return "\n".join([",".join(keys), *(",".join(_csv_cell(row[key]) for key in keys) for row in rows)])
     width = max(len("column"), *(len(row["column"]) for row in rows))
-    header = f"{'rank':>4}  {'column':<{width}}  {'importance':>10}  {'share':>6}" + (
-        "  ± std " if "std" in keys else ""
-    ) + ("  noise p  beats noise" if "noise_p" in keys else "")
+    header = (
+        f"{'rank':>4}  {'column':<{width}}  {'importance':>10}  {'share':>6}"
+        + ("  ± std " if "std" in keys else "")
+        + ("  noise p  beats noise" if "noise_p" in keys else "")
+    )
     lines = [header]
     for row in rows:
         line = f"{row['rank']:>4}  {row['column']:<{width}}  {row['importance']:>10.4f}  {row['share']:>6.1%}"

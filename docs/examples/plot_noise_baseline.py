@@ -37,16 +37,18 @@ X_train, X_test, y_train, y_test = train_test_split(np.hstack([X, shadows]), y, 
 # each epoch, ``feature_importances_`` is what a fit stopped there would report.
 network = VIANNRegressor(random_state=0)
 shadow_share, held_out_loss = [], []
-for epoch in range(200):
+for _ in range(200):
     network.partial_fit(X_train, y_train)
-    shadow_share.append(network.feature_importances_[X.shape[1]:].sum())
+    shadow_share.append(network.feature_importances_[X.shape[1] :].sum())
     held_out_loss.append(np.mean((network.predict(X_test) - y_test) ** 2))
 
 # The epoch early_stopping="auto" picks on the same training rows.
 stopped = VIANNRegressor(random_state=0).fit(X_train, y_train)
-print(f"early_stopping='auto' trained {stopped.n_iter_} epochs and kept the best one; "
-      f"shadows' share of the importance: {stopped.feature_importances_[X.shape[1]:].sum():.1%} "
-      f"(after 200 epochs without it: {shadow_share[-1]:.1%})")
+print(
+    f"early_stopping='auto' trained {stopped.n_iter_} epochs and kept the best one; "
+    f"shadows' share of the importance: {stopped.feature_importances_[X.shape[1] :].sum():.1%} "
+    f"(after 200 epochs without it: {shadow_share[-1]:.1%})"
+)
 
 fig, share_axis = plt.subplots(figsize=(7, 4))
 share_axis.plot(np.arange(1, 201), shadow_share, color="tab:red")
@@ -65,7 +67,8 @@ fig.tight_layout()
 # (how often a shadow scored at least as high). Features at or below
 # ``alpha`` are kept.
 selector = VIANNSelector(VIANNRegressor(random_state=0), alpha=0.05, random_state=0).fit(X, y)
-for name, importance, pvalue, kept in zip(names, selector.feature_importances_, selector.pvalues_,
-                                          selector.get_support()):
+for name, importance, pvalue, kept in zip(
+    names, selector.feature_importances_, selector.pvalues_, selector.get_support()
+):
     print(f"{name:>4}  importance {importance:.3f}  p = {pvalue:.3f}  {'kept' if kept else ''}")
 print(f"threshold: importance above {selector.threshold_:.3f}")
