@@ -107,9 +107,7 @@ def test_grouped_conv_maps_each_block_to_its_input_channels():
     rng = np.random.default_rng(6)
     variance, weight = rng.random((4, 3, 2, 2)), rng.normal(size=(4, 3, 2, 2))
     contribution = variance * np.abs(weight)
-    expected = np.concatenate(
-        [contribution[0:2].sum(axis=(0, 2, 3)), contribution[2:4].sum(axis=(0, 2, 3))]
-    )
+    expected = np.concatenate([contribution[0:2].sum(axis=(0, 2, 3)), contribution[2:4].sum(axis=(0, 2, 3))])
     np.testing.assert_allclose(viann_scores(variance, weight, groups=2).numpy(), expected)
 
 
@@ -178,3 +176,39 @@ def test_scores_accept_a_weight_that_requires_grad():
     scores = viann_scores(torch.ones(2, 3), weight)
     assert not scores.requires_grad
     np.testing.assert_allclose(scores.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_copied_moments_are_independent_and_equal():
+    moments = _accumulate(np.random.default_rng(2).normal(size=(5, 3, 2)))
+    duplicate = moments.copy()
+    moments.update(torch.ones(3, 2))
+    assert duplicate.count == 5 and moments.count == 6
+    np.testing.assert_array_equal(
+        duplicate.variance().numpy(), _accumulate(np.random.default_rng(2).normal(size=(5, 3, 2))).variance().numpy()
+    )
+
+
+def test_rollback_returns_the_statistics_of_the_checkpoint():
+    # The tracker after a rollback to epoch 3 holds what it held after epoch 3:
+    # the early-stopping restore depends on it.
+    from viann_sklearn._tracker import InputWeightVariance
+
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(4, 3)
+    tracker = InputWeightVariance()
+    tracker.begin(layer)
+    layer(torch.zeros(1, 4))  # the forward pass tells the tracker which weight to follow
+    snapshots = [layer.weight.detach().double().clone()]
+    checkpoint = None
+    for epoch in range(1, 7):
+        with torch.no_grad():
+            layer.weight.add_(0.1 * epoch * torch.randn(3, 4))
+        snapshots.append(layer.weight.detach().double().clone())
+        tracker.after_step()
+        tracker.after_epoch()
+        if epoch == 3:
+            checkpoint = tracker.checkpoint()
+    tracker.rollback(checkpoint)
+    expected = np.var(np.stack([s.numpy() for s in snapshots[:4]]), axis=0, ddof=1)
+    np.testing.assert_allclose(tracker.moments.variance().numpy(), expected, rtol=1e-12)
+    assert tracker.epochs == 3 and len(tracker.history) == 3
