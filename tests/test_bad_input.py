@@ -3,10 +3,10 @@
 docs/robustness.md shows the same matrix as a table; keep them in step.
 """
 
-
 import numpy as np
 import pytest
 import scipy.sparse
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -42,22 +42,97 @@ ERRORS = [
     ("1-D X", VIANNClassifier, X_GOOD[:, 0], Y_GOOD, ValueError, "Expected 2D array"),
     ("empty X", VIANNClassifier, X_GOOD[:0], Y_GOOD[:0], ValueError, r"0 sample\(s\)"),
     ("no features", VIANNClassifier, X_GOOD[:, :0], Y_GOOD, ValueError, r"0 feature\(s\)"),
-    ("one class", VIANNClassifier, X_GOOD, np.zeros(60), ValueError, "only one class"),
-    ("single sample (classifier)", VIANNClassifier, X_GOOD[:1], Y_GOOD[:1], ValueError, "only one class"),
-    ("strings in X", VIANNClassifier, _with(X_GOOD, 0, 0, "tall"), Y_GOOD, ValueError, "could not convert string to float"),
-    ("objects in X", VIANNClassifier, _with(X_GOOD, 0, 0, {"a": 1}), Y_GOOD, TypeError, "must be a string or a (real )?number"),
+    (
+        "strings in X",
+        VIANNClassifier,
+        _with(X_GOOD, 0, 0, "tall"),
+        Y_GOOD,
+        ValueError,
+        "could not convert string to float",
+    ),
+    (
+        "objects in X",
+        VIANNClassifier,
+        _with(X_GOOD, 0, 0, {"a": 1}),
+        Y_GOOD,
+        TypeError,
+        "must be a string or a (real )?number",
+    ),
     ("mismatched lengths", VIANNClassifier, X_GOOD, Y_GOOD[:-1], ValueError, "inconsistent numbers of samples"),
-    ("sparse X", VIANNClassifier, scipy.sparse.csr_matrix(X_GOOD), Y_GOOD, TypeError, "Sparse data was passed"),
+    (
+        "NaN in sparse X",
+        VIANNClassifier,
+        scipy.sparse.csr_matrix(_with(X_GOOD, 3, 1, np.nan)),
+        Y_GOOD,
+        ValueError,
+        "Input X contains NaN",
+    ),
+    (
+        "inf in sparse X",
+        VIANNRegressor,
+        scipy.sparse.csc_matrix(_with(X_GOOD, 3, 1, np.inf)),
+        X_GOOD[:, 0],
+        ValueError,
+        "Input X contains infinity",
+    ),
     ("regression target for a classifier", VIANNClassifier, X_GOOD, X_GOOD[:, 0], ValueError, "Unknown label type"),
-    ("multilabel y", VIANNClassifier, X_GOOD, np.column_stack([Y_GOOD, Y_GOOD]), ValueError, "y should be a 1d array"),
-    ("strings as regression targets", VIANNRegressor, X_GOOD, np.array(["a"] * 60), ValueError, "could not convert string to float"),
+    (
+        "several labels of several classes",
+        VIANNClassifier,
+        X_GOOD,
+        np.column_stack([Y_GOOD, 2 * Y_GOOD]),
+        ValueError,
+        "multilabel-indicator targets; got multiclass-multioutput",
+    ),
+    (
+        "negative counts for a Poisson loss",
+        VIANNRegressor(loss="poisson"),
+        X_GOOD,
+        X_GOOD[:, 0],
+        ValueError,
+        "negative which is not allowed for Poisson",
+    ),
+    (
+        "strings as regression targets",
+        VIANNRegressor,
+        X_GOOD,
+        np.array(["a"] * 60),
+        ValueError,
+        "could not convert string to float",
+    ),
 ]
 
 
 @pytest.mark.parametrize("case, Estimator, X, y, error, message", ERRORS, ids=[case[0] for case in ERRORS])
 def test_bad_input_is_a_clear_error(case, Estimator, X, y, error, message):
+    estimator = Estimator.set_params(**FAST) if isinstance(Estimator, BaseEstimator) else Estimator(**FAST)
     with pytest.raises(error, match=message):
-        Estimator(**FAST).fit(X, y)
+        estimator.fit(X, y)
+    assert not hasattr(estimator, "net_")  # nothing left looking fitted
+
+
+SAMPLE_WEIGHT_ERRORS = [
+    ("negative", -np.ones(60), ValueError, "Negative values in data passed to `sample_weight`"),
+    ("NaN", np.where(Y_GOOD == 1, np.nan, 1.0), ValueError, "Input sample_weight contains NaN"),
+    ("wrong length", np.ones(59), ValueError, r"sample_weight.shape == \(59,\), expected \(60,\)"),
+    ("all zero", np.zeros(60), ValueError, "at least one non-zero"),
+    ("sparse", scipy.sparse.csr_matrix(np.ones((60, 1))), TypeError, "sample_weight must be a dense array"),
+]
+
+
+@pytest.mark.parametrize("Estimator", [VIANNClassifier, VIANNRegressor])
+@pytest.mark.parametrize(
+    "case, sample_weight, error, message", SAMPLE_WEIGHT_ERRORS, ids=[case[0] for case in SAMPLE_WEIGHT_ERRORS]
+)
+def test_bad_sample_weight_is_a_clear_error(Estimator, case, sample_weight, error, message):
+    estimator = Estimator(**FAST)
+    with pytest.raises(error, match=message):
+        estimator.fit(X_GOOD, Y_GOOD, sample_weight=sample_weight)
+    assert not hasattr(estimator, "net_")
+    with pytest.raises(error, match=message):
+        estimator.partial_fit(
+            X_GOOD, Y_GOOD, sample_weight=sample_weight, **({"classes": [0, 1]} if Estimator is VIANNClassifier else {})
+        )
 
 
 @pytest.mark.parametrize(
@@ -66,7 +141,10 @@ def test_bad_input_is_a_clear_error(case, Estimator, X, y, error, message):
         (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
         (dict(hidden_layer_sizes="wide"), "hidden_layer_sizes"),
         (dict(activation="gelu"), "activation"),
-        (dict(solver="lbfgs"), "solver"),
+        (dict(solver="newton"), "solver"),
+        (dict(learning_rate="cosine"), "learning_rate"),
+        (dict(power_t=-1.0), "power_t"),
+        (dict(max_fun=0), "max_fun"),
         (dict(alpha=-1.0), "alpha"),
         (dict(batch_size=0), "batch_size"),
         (dict(batch_size="big"), "batch_size"),
@@ -162,3 +240,8 @@ def test_interrupt_after_some_epochs_keeps_the_epochs_that_ran():
     assert np.all(np.isfinite(model.feature_importances_))
     model.partial_fit(X_GOOD, Y_GOOD)  # still usable
     assert model.n_iter_ == 3
+
+
+def test_unknown_loss_is_named():
+    with pytest.raises(InvalidParameterError, match="'loss' parameter"):
+        VIANNRegressor(**dict(FAST, loss="huber")).fit(X_GOOD, X_GOOD[:, 0])

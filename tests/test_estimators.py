@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -72,10 +73,12 @@ def test_binary_classification(classification_data):
     assert clf.predict(X).dtype == bool
 
 
-def test_one_class_is_rejected(classification_data):
+def test_one_class_predicts_that_class_as_mlpclassifier_does(classification_data):
     X, _ = classification_data
-    with pytest.raises(ValueError, match="at least 2 classes.*only one class"):
-        VIANNClassifier(**FAST).fit(X, np.zeros(len(X)))
+    clf = VIANNClassifier(**FAST).fit(X, np.full(len(X), "only"))
+    assert list(clf.classes_) == ["only"]
+    assert (clf.predict(X) == "only").all()
+    np.testing.assert_array_equal(clf.predict_proba(X), np.ones((len(X), 1)))
 
 
 def test_regressor_single_and_multi_output(regression_data):
@@ -141,7 +144,7 @@ def test_partial_fit_streams_and_continues_the_variance(classification_data):
         clf.partial_fit(X[:80], y[:80])
     clf = VIANNClassifier(**FAST)
     for start in range(0, 240, 80):
-        clf.partial_fit(X[start:start + 80], y[start:start + 80], classes=[0, 1, 2])
+        clf.partial_fit(X[start : start + 80], y[start : start + 80], classes=[0, 1, 2])
     assert clf.n_iter_ == 3
     assert clf.t_ == 240
     assert clf.variance_importance_.n_samples_ == 4
@@ -168,7 +171,8 @@ def test_warm_start_continues_training_and_importances(regression_data):
     weights_after_first = reg.coefs_[0].copy()
     reg.set_params(learning_rate_init=0.001)
     reg.fit(X, y)
-    assert reg.n_iter_ == 10
+    assert reg.n_iter_ == 5  # the epochs of this fit, as in MLPRegressor
+    assert len(reg.loss_curve_) == 10 and reg.t_ == 10 * len(X)
     assert reg.variance_importance_.n_samples_ == 11
     assert reg.net_.optimizer_.param_groups[0]["lr"] == 0.001
     assert not np.allclose(reg.coefs_[0], weights_after_first)
@@ -255,7 +259,7 @@ def test_diverging_training_raises(regression_data):
     "params, match",
     [
         (dict(importance_on="sometimes"), "importance_on"),
-        (dict(solver="lbfgs"), "solver"),
+        (dict(solver="newton"), "solver"),
         (dict(hidden_layer_sizes=(0,)), "hidden_layer_sizes"),
         (dict(alpha=-1.0), "alpha"),
         (dict(batch_size=0), "batch_size"),
@@ -416,3 +420,16 @@ def test_regression_targets_in_large_units_train_and_come_back_in_those_units(re
     standard = VIANNRegressor(**FAST).fit(X, y)
     np.testing.assert_allclose(reg.predict(X), 1000.0 * standard.predict(X) + 5e4, rtol=1e-9)
     np.testing.assert_allclose(reg.feature_importances_, standard.feature_importances_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_weighted_standardization_equals_repeated_rows(sparse):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 4)) * [1.0, 10.0, 0.1, 3.0] + 5.0
+    weights = rng.integers(0, 4, size=30)
+    repeated = np.repeat(X, weights, axis=0)
+    as_input = scipy.sparse.csr_matrix if sparse else np.asarray
+    shift, scale = column_mean_and_scale(as_input(X), weights.astype(float))
+    expected_shift, expected_scale = column_mean_and_scale(as_input(repeated))
+    np.testing.assert_allclose(shift, expected_shift, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(scale, expected_scale, rtol=1e-12)

@@ -1,11 +1,16 @@
 """VIANNClassifier: a multi-layer perceptron classifier with VIANN feature_importances_."""
 
+from __future__ import annotations
+
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.utils._available_if import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d
 
-from ._estimators import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC, _BaseVIANN
+from ._estimators import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC, _BaseVIANN, _is_stochastic
 
 __all__ = ["VIANNClassifier"]
 
@@ -27,7 +32,8 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels; for a multilabel indicator y, the label column numbers
+        ``0 .. n_labels - 1``, as MLPClassifier sets them.
 """
         + _SHARED_ATTRIBUTES_DOC
         + """
@@ -54,57 +60,80 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
     )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> VIANNClassifier:
         """Train the network and track its input-weight variance.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Class labels (numbers or strings).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. A sparse matrix (CSR or CSC) is never densified
+            whole: each batch is.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels (numbers or strings), or a 0/1 indicator matrix for
+            multilabel classification.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (zero leaves it out); None
+            weighs all equally.
 
         Returns
         -------
         self : VIANNClassifier
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
+    @available_if(_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(
+        self, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None, sample_weight: ArrayLike | None = None
+    ) -> VIANNClassifier:
         """Train one more epoch on (X, y), continuing the importances.
+
+        Not available with ``solver="lbfgs"``, as in MLPClassifier.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
         classes : array-like of shape (n_classes,), default=None
-            Every class there will be; required on the first call.
+            Every class there will be; required on the first call, and the
+            same on later calls if given.
+        sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
         -------
         self : VIANNClassifier
         """
-        return self._fit(X, y, incremental=True, classes=classes)
+        return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
-    def _encode_targets(self, y, *, continuing, incremental, classes):
+    def _encode_targets(self, y, *, continuing, incremental, classes, sample_weight=None):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         target_type = type_of_target(y)
-        if target_type not in ("binary", "multiclass"):
-            raise ValueError(f"{type(self).__name__} supports binary and multiclass targets; got {target_type}.")
+        if target_type not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(
+                f"{type(self).__name__} supports binary, multiclass and multilabel-indicator targets; "
+                f"got {target_type}."
+            )
+        multilabel = target_type == "multilabel-indicator"
+        if continuing and multilabel != self._multilabel:
+            raise ValueError("y switched between one label per sample and a multilabel indicator matrix.")
+        if multilabel:
+            return self._encode_labels(y, continuing=continuing, incremental=incremental, classes=classes)
         present = np.unique(y)
         if not continuing:
+            self._multilabel = False
             if incremental:
                 if classes is None:
                     raise ValueError("classes must be passed on the first call to partial_fit.")
                 self.classes_ = np.unique(np.asarray(classes))
             else:
                 self.classes_ = present
-            if len(self.classes_) < 2:
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {self.classes_[0]!r}."
-                )
+        elif incremental and classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={np.unique(classes)} is not the same as on the first call to partial_fit, "
+                f"which was {self.classes_}."
+            )
         elif not incremental and set(present) != set(self.classes_):
             raise ValueError(
                 "warm_start can only be used where `y` has the same classes as in the "
@@ -115,46 +144,93 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
             raise ValueError(f"`y` has classes not in `self.classes_`: {unknown}. `self.classes_` has {self.classes_}.")
         return np.searchsorted(self.classes_, y)
 
+    def _encode_labels(self, y, *, continuing, incremental, classes):
+        """A multilabel indicator matrix: one logistic output per label, ``classes_`` its column numbers."""
+        n_labels = y.shape[1]
+        if not continuing:
+            self._multilabel = True
+            self.classes_ = np.arange(n_labels)
+        if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"classes={np.unique(classes)} does not match y's {n_labels} label columns "
+                f"(classes_ is {self.classes_})."
+            )
+        if n_labels != len(self.classes_):
+            raise ValueError(
+                f"y has {n_labels} label columns, but {type(self).__name__} was fitted with {len(self.classes_)}."
+            )
+        return np.asarray(y, dtype=self._compute_dtype_numpy() if continuing else np.float64)
+
+    def _target_dtype(self):
+        return self._compute_dtype_numpy() if self._multilabel else np.int64
+
     def _n_network_outputs(self):
-        return len(self.classes_)
+        # One class still gets two outputs, so that softmax has something to
+        # push against (MLPClassifier trains one logistic output towards 0).
+        return len(self.classes_) if self._multilabel else max(2, len(self.classes_))
 
-    def _score_outputs(self, outputs, y_encoded):
-        return float(np.mean(outputs.argmax(dim=1).numpy() == y_encoded))
+    def _loss_name(self):
+        return "binary_cross_entropy" if self._multilabel else "cross_entropy"
 
-    def predict_proba(self, X):
-        """Probability of each class.
+    def _output_activation(self):
+        return "logistic" if self._multilabel else "softmax"
+
+    def _score_outputs(self, outputs, y_encoded, sample_weight=None):
+        if self._multilabel:
+            correct = ((outputs > 0).numpy() == (y_encoded > 0.5)).all(axis=1)
+        else:
+            correct = outputs.argmax(dim=1).numpy() == y_encoded
+        return float(np.average(correct, weights=sample_weight))
+
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
+        """Probability of each class (of each label, for multilabel targets).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            Columns follow ``classes_``.
+            Columns follow ``classes_``. float64 (rows sum to 1 to the last
+            digit), whatever the input dtype.
         """
+        outputs = self._outputs(X).double()
+        if self._multilabel:
+            return torch.sigmoid(outputs).numpy()
+        if len(self.classes_) == 1:
+            return np.ones((len(outputs), 1))
         # softmax in float64, so every row sums to 1 to the last digit
-        return torch.softmax(self._outputs(X), dim=1).numpy()
+        return torch.softmax(outputs, dim=1).numpy()
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed stably."""
-        return torch.log_softmax(self._outputs(X), dim=1).numpy()
+        outputs = self._outputs(X).double()
+        if self._multilabel:
+            return torch.nn.functional.logsigmoid(outputs).numpy()
+        if len(self.classes_) == 1:
+            return np.zeros((len(outputs), 1))
+        return torch.log_softmax(outputs, dim=1).numpy()
 
-    def predict(self, X):
-        """Predicted class labels, from ``classes_``.
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """Predicted class labels, from ``classes_`` (a 0/1 matrix for multilabel targets).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
-        y : ndarray of shape (n_samples,)
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
         outputs = self._outputs(X)  # checks that the estimator is fitted first
+        if self._multilabel:
+            return (outputs > 0).numpy().astype(int)
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, len(outputs))
         return self.classes_[outputs.argmax(dim=1).numpy()]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = False
+        tags.classifier_tags.multi_label = True
         return tags

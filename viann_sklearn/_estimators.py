@@ -8,6 +8,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
@@ -18,11 +19,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ._callbacks import VarianceImportance
-from ._inputs import column_mean_and_scale
-from ._mlp import HalfSquaredError, MultiLayerPerceptron
-from ._solvers import optimizer_settings, seeded_torch
+from ._inputs import checked_sample_weight, column_mean_and_scale, column_ranges, row_chunks, to_tensor
+from ._mlp import LOSSES, MultiLayerPerceptron
+from ._solvers import LearningRateSchedule, fit_lbfgs, optimizer_settings, seeded_torch
 from ._tracker import TRACKING_MODES
-from ._training import ConvergenceMonitor, LeanNet, TensorBatches
+from ._training import ConvergenceMonitor, LeanNet, TensorBatches, TrainingRows
 
 __all__ = ["VIANNClassifier", "VIANNRegressor"]
 
@@ -37,16 +38,25 @@ _AUTO_MIN_VALIDATION_ROWS = 5
 _AUTO_MIN_PATIENCE_STEPS = 50
 
 
+def _is_stochastic(estimator):
+    """partial_fit exists for the minibatch solvers only, as in MLPClassifier."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(f"partial_fit is not available for solver={estimator.solver!r}.")
+    return True
+
+
 class _BaseVIANN(BaseEstimator):
     """What the classifier and the regressor share: parameters, training, prediction."""
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"sgd", "adam"})],
+        "solver": [StrOptions({"sgd", "adam", "lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
@@ -61,6 +71,7 @@ class _BaseVIANN(BaseEstimator):
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "weight_init": [StrOptions({"glorot_uniform"}), Interval(Real, 0, None, closed="neither")],
         "importance_on": [StrOptions(set(TRACKING_MODES)), None],
         "standardize": ["boolean"],
@@ -75,7 +86,9 @@ class _BaseVIANN(BaseEstimator):
         solver="sgd",
         alpha=1.0,
         batch_size="auto",
+        learning_rate="constant",
         learning_rate_init=0.01,
+        power_t=0.5,
         max_iter=200,
         shuffle=True,
         random_state=None,
@@ -90,6 +103,7 @@ class _BaseVIANN(BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         weight_init=0.05,
         importance_on="epoch",
         standardize=True,
@@ -100,7 +114,9 @@ class _BaseVIANN(BaseEstimator):
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
         self.max_iter = max_iter
         self.shuffle = shuffle
         self.random_state = random_state
@@ -115,13 +131,14 @@ class _BaseVIANN(BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.weight_init = weight_init
         self.importance_on = importance_on
         self.standardize = standardize
         self.device = device
 
     # ----------------------------------------------------------------- fitting
-    def _fit(self, X, y, *, incremental, classes=None):
+    def _fit(self, X, y, *, incremental, classes=None, sample_weight=None):
         if incremental and self.early_stopping is True:
             raise ValueError("partial_fit does not support early_stopping=True.")
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
@@ -130,13 +147,19 @@ class _BaseVIANN(BaseEstimator):
             X,
             y,
             reset=not continuing,
+            accept_sparse=["csr", "csc"],
             dtype=(np.float64, np.float32),
-            multi_output=not is_classifier(self),
+            multi_output=True,
             y_numeric=not is_classifier(self),
         )
+        if sp.issparse(X):
+            X = X.tocsr()  # batches are row slices; CSC converts once, still sparse
+        sample_weight = checked_sample_weight(sample_weight, X)
         hidden_layer_sizes = self._checked_hidden_layer_sizes()
         device = self._checked_device()
-        targets = self._encode_targets(y, continuing=continuing, incremental=incremental, classes=classes)
+        targets = self._encode_targets(
+            y, continuing=continuing, incremental=incremental, classes=classes, sample_weight=sample_weight
+        )
         self._record_column_ranges(X, continuing)
 
         if not continuing or not incremental:
@@ -147,49 +170,82 @@ class _BaseVIANN(BaseEstimator):
         if not continuing:
             self._compute_dtype = torch.float32 if X.dtype == np.float32 else torch.float64
 
-        X_train, y_train, validation = X, targets, None
+        X_train, y_train, w_train, validation = X, targets, sample_weight, None
         self._stopped_on_validation = not incremental and self._wants_validation(targets)
         if self._stopped_on_validation:
-            X_train, y_train, validation = self._split_validation(X, targets, seed)
+            X_train, y_train, w_train, validation = self._split_validation(X, targets, sample_weight, seed)
         n_samples = X_train.shape[0]
-        batch_size = self._checked_batch_size(n_samples)
-        X_train_array = X_train  # the standardisation statistics come from the training rows only
-        # Moved to the training device once; every batch is then a slice of these.
-        X_train = self._to_tensor(X_train).to(device)
-        y_train = self._to_tensor(y_train, dtype=np.int64 if is_classifier(self) else None).to(device)
+        batch_size = n_samples if self.solver == "lbfgs" else self._checked_batch_size(n_samples)
+        rows = self._training_rows(X_train, y_train, w_train, device)
 
         with seeded_torch(seed, device):
             if continuing:
                 net = self.net_
                 self._configure_net(net, batch_size, device, new_optimizer=not incremental)
             else:
-                net = self._new_net(X_train_array, hidden_layer_sizes, batch_size, device)
+                net = self._new_net(X_train, w_train, hidden_layer_sizes, batch_size, device)
             self._check_unchanged_standardization(net)
             self._update_tracking_mode(net)
             monitor = dict(net.callbacks_)["convergence"]
+            schedule = dict(net.callbacks_).get("learning_rate")
+            if schedule is not None and not incremental:
+                # A new fit (warm_start too) starts from the current learning_rate_init, as MLPClassifier's does.
+                schedule.schedule, schedule.learning_rate_init, schedule.power_t = self._schedule_settings()
+                schedule.restart()
             epochs = 1 if incremental else self.max_iter
             monitor.prepare(
                 epochs=epochs,
                 tol=self.tol,
                 n_iter_no_change=self._patience(n_samples, batch_size),
-                may_stop=not incremental,
+                # L-BFGS stops on its own criteria (see fit_lbfgs)
+                may_stop=not incremental and self.solver != "lbfgs",
                 validation_score=None if validation is None else self._validation_scorer(net, *validation),
                 baseline_score=None
                 if validation is None or self.early_stopping is True
-                else self._constant_prediction_score(validation[1]),
+                else self._constant_prediction_score(validation[1], validation[2]),
+                verbose=bool(self.verbose),
             )
-            net.partial_fit(X_train, y_train, epochs=epochs)
+            lbfgs_stop = None
+            if self.solver == "lbfgs":
+                lbfgs_stop = fit_lbfgs(
+                    net, rows, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, alpha=self.alpha
+                )
+            else:
+                net.partial_fit(rows, None, epochs=epochs)
 
         net.module_.eval()  # ready for prediction; see _forward
         self.net_ = net
-        self._record_training(monitor, n_samples, incremental, continuing)
+        self._record_training(monitor, n_samples, incremental, continuing, lbfgs_stop)
         return self
 
-    def _new_net(self, X, hidden_layer_sizes, batch_size, device):
+    def _schedule_settings(self):
+        # learning_rate schedules apply to "sgd" only, as in MLPClassifier; Adam keeps its rate.
+        schedule = self.learning_rate if self.solver == "sgd" else "constant"
+        return schedule, self.learning_rate_init, self.power_t
+
+    def _training_rows(self, X, targets, sample_weight, device):
+        """The training data, moved to the training device once; every batch is then a slice of it.
+
+        A sparse X stays a scipy matrix on the host: batches are densified one at a time.
+        """
+        dtype = self._compute_dtype_numpy()
+        if not sp.issparse(X):
+            X = to_tensor(X, dtype).to(device)
+        y = to_tensor(targets, self._target_dtype()).to(device)
+        if sample_weight is not None:
+            sample_weight = to_tensor(sample_weight, dtype).to(device)
+        return TrainingRows(X, y, sample_weight, dtype=self._compute_dtype)
+
+    def _target_dtype(self):
+        """The dtype of the network's targets: class indices, or values in the compute dtype."""
+        return self._compute_dtype_numpy()
+
+    def _new_net(self, X, sample_weight, hidden_layer_sizes, batch_size, device):
         standardization = {}
         if self.standardize:
-            shift, scale = column_mean_and_scale(X)
-            standardization = dict(input_shift=self._to_tensor(shift), input_scale=self._to_tensor(scale))
+            shift, scale = column_mean_and_scale(X, sample_weight)
+            dtype = self._compute_dtype_numpy()
+            standardization = dict(input_shift=to_tensor(shift, dtype), input_scale=to_tensor(scale, dtype))
         module = MultiLayerPerceptron(
             X.shape[1],
             hidden_layer_sizes,
@@ -199,6 +255,8 @@ class _BaseVIANN(BaseEstimator):
             **standardization,
         )
         callbacks = [("convergence", ConvergenceMonitor())]
+        if self.solver != "lbfgs":
+            callbacks.insert(0, ("learning_rate", LearningRateSchedule(*self._schedule_settings())))
         if self.importance_on is not None:
             # VIANN before the monitor: it must see the epoch on which the
             # monitor stops training (see ConvergenceMonitor).
@@ -206,7 +264,7 @@ class _BaseVIANN(BaseEstimator):
             callbacks.insert(0, ("variance_importance", tracker))
         net = LeanNet(
             module.to(device=device, dtype=self._compute_dtype),
-            criterion=nn.CrossEntropyLoss if is_classifier(self) else HalfSquaredError,
+            criterion=LOSSES[self._loss_name()],
             train_split=None,
             device=device,
             iterator_train=TensorBatches,
@@ -222,6 +280,11 @@ class _BaseVIANN(BaseEstimator):
         for name, value in self._loop_settings(batch_size).items():
             setattr(net, name, value)
         if new_optimizer:  # a warm-start fit uses the current settings, as MLPClassifier does
+            if (net.optimizer is torch.optim.LBFGS) != (self.solver == "lbfgs"):
+                raise ValueError(
+                    "solver cannot switch between 'lbfgs' and a stochastic solver while training continues "
+                    "(warm_start); fit from scratch instead."
+                )
             for name in [name for name in vars(net) if name.startswith("optimizer__")]:
                 delattr(net, name)
             for name, value in self._optimizer_settings(batch_size, device).items():
@@ -247,7 +310,8 @@ class _BaseVIANN(BaseEstimator):
             importance.on = importance.tracker_.on = self.importance_on
 
     def _loop_settings(self, batch_size):
-        return dict(batch_size=batch_size, iterator_train__shuffle=self.shuffle, verbose=int(self.verbose))
+        # verbose: ConvergenceMonitor prints MLPClassifier's lines, not skorch's table
+        return dict(batch_size=batch_size, iterator_train__shuffle=self.shuffle, verbose=0)
 
     def _optimizer_settings(self, batch_size, device):
         return optimizer_settings(self, batch_size, device)
@@ -265,14 +329,19 @@ class _BaseVIANN(BaseEstimator):
         steps_per_epoch = int(np.ceil(n_samples / batch_size))
         return max(self.n_iter_no_change, int(np.ceil(_AUTO_MIN_PATIENCE_STEPS / steps_per_epoch)))
 
-    def _constant_prediction_score(self, y_validation):
+    def _constant_prediction_score(self, y_validation, sample_weight):
         """The validation score of predicting one value for every row: the majority class, or the mean."""
-        if is_classifier(self):
-            return float(np.bincount(y_validation).max() / len(y_validation))
+        if is_classifier(self) and y_validation.ndim == 1:
+            counts = np.bincount(y_validation, weights=sample_weight)
+            return float(counts.max() / counts.sum()) if counts.sum() > 0 else 0.0
+        if is_classifier(self):  # multilabel: the most common label set is not worth computing here
+            return 0.0
         return 0.0
 
     def _wants_validation(self, targets):
         """Whether this fit holds out a validation set and stops on its score."""
+        if self.solver == "lbfgs":
+            return False  # MLPClassifier's L-BFGS has no early stopping either
         if self.early_stopping != "auto":
             return self.early_stopping
         # "auto": early stopping keeps the importances true (see the docs'
@@ -281,52 +350,74 @@ class _BaseVIANN(BaseEstimator):
         n_validation = int(np.ceil(self.validation_fraction * len(targets)))
         if n_validation < _AUTO_MIN_VALIDATION_ROWS or len(targets) - n_validation < _AUTO_MIN_VALIDATION_ROWS:
             return False
-        if is_classifier(self):
+        if is_classifier(self) and targets.ndim == 1:
             counts = np.bincount(targets, minlength=len(self.classes_))
             return n_validation >= len(self.classes_) and counts.min() >= 2
         return True
 
-    def _split_validation(self, X, targets, seed):
+    def _split_validation(self, X, targets, sample_weight, seed):
         n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
+        single_label = is_classifier(self) and targets.ndim == 1
         # Stratified, each class needs a row; either way, one row is no score.
-        needed = max(2, len(self.classes_)) if is_classifier(self) else 2
+        needed = max(2, len(self.classes_)) if single_label else 2
+        # Stratified on the labels themselves, so that a class too small to
+        # stratify gets scikit-learn's error, naming it, before the size check.
+        stratify = self.classes_[targets] if single_label else None
+        if n_validation < needed and stratify is None:
+            raise self._validation_too_small(X.shape[0], n_validation, needed)
+        arrays = [X, targets] + ([] if sample_weight is None else [sample_weight])
+        try:
+            parts = train_test_split(*arrays, random_state=seed, test_size=n_validation, stratify=stratify)
+        except ValueError as error:
+            if "least populated class" in str(error) or n_validation >= needed:
+                raise
+            raise self._validation_too_small(X.shape[0], n_validation, needed) from None
         if n_validation < needed:
-            raise ValueError(
-                f"The validation set is too small: validation_fraction={self.validation_fraction} "
-                f"of {X.shape[0]} samples is {n_validation}, and early stopping needs at least "
-                f"{needed}. Increase 'validation_fraction' or the size of your dataset."
-            )
-        stratify = targets if is_classifier(self) else None
-        X_train, X_val, y_train, y_val = train_test_split(
-            X, targets, random_state=seed, test_size=n_validation, stratify=stratify
+            raise self._validation_too_small(X.shape[0], n_validation, needed)
+        X_train, X_val, y_train, y_val = parts[:4]
+        w_train, w_val = parts[4:] if sample_weight is not None else (None, None)
+        return X_train, y_train, w_train, (X_val, y_val, w_val)
+
+    def _validation_too_small(self, n_samples, n_validation, needed):
+        return ValueError(
+            f"The validation set is too small: validation_fraction={self.validation_fraction} "
+            f"of {n_samples} samples is {n_validation}, and early stopping needs at least "
+            f"{needed}. Increase 'validation_fraction' or the size of your dataset."
         )
-        return X_train, y_train, (X_val, y_val)
 
-    def _validation_scorer(self, net, X_val, y_val):
-        X_val = self._to_tensor(X_val)
-
+    def _validation_scorer(self, net, X_val, y_val, w_val):
         def validation_score():
             net.module_.eval()  # the next training step sets train mode again
-            return self._score_outputs(self._forward(net.module_, X_val), y_val)
+            outputs = self._forward(net.module_, X_val)
+            if not torch.isfinite(outputs).all():
+                return float("nan")  # a diverged network has no score
+            return self._score_outputs(outputs, y_val, w_val)
 
         return validation_score
 
     def _record_column_ranges(self, X, continuing):
         # Running min and max of every column over all the data trained on, so
         # that "constant" means constant across partial_fit chunks too.
-        column_min, column_max = X.min(axis=0), X.max(axis=0)
+        column_min, column_max = column_ranges(X)
         if continuing:
             column_min = np.minimum(column_min, self._column_min)
             column_max = np.maximum(column_max, self._column_max)
         self._column_min, self._column_max = column_min, column_max
 
-    def _record_training(self, monitor, n_samples, incremental, continuing):
+    def _record_training(self, monitor, n_samples, incremental, continuing, lbfgs_stop):
         self.loss_curve_ = list(monitor.loss_curve_)
         # Empty only if training was interrupted inside its first epoch.
         self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
-        self.n_iter_ = len(self.loss_curve_)
+        # The iterations of this call, as MLPClassifier counts them: a fit
+        # (warm_start too) counts from 0, partial_fit adds its one epoch.
+        self.n_iter_ = self.n_iter_ + monitor.epochs_run_ if incremental and continuing else monitor.epochs_run_
         samples_seen = monitor.epochs_run_ * n_samples
         self.t_ = self.t_ + samples_seen if continuing else samples_seen
+        self._no_improvement_count = monitor.no_improvement_count_
+        self._optimizer = dict(self.net_.callbacks_).get("learning_rate")
+        self.n_layers_ = len(self._linear_layers()) + 1
+        self.n_outputs_ = self._linear_layers()[-1].out_features
+        self.out_activation_ = self._output_activation()
         if self._stopped_on_validation:
             self.best_loss_ = None
             self.validation_scores_ = list(monitor.validation_scores_)
@@ -335,6 +426,25 @@ class _BaseVIANN(BaseEstimator):
             self.best_loss_ = monitor.best_loss_
             self.validation_scores_ = None
             self.best_validation_score_ = None
+        if self.solver == "lbfgs":
+            if lbfgs_stop is not None:
+                limit = f"max_iter={self.max_iter}" if lbfgs_stop == "max_iter" else f"max_fun={self.max_fun}"
+                warnings.warn(
+                    f"lbfgs failed to converge after {self.n_iter_} iteration(s): it reached {limit}. "
+                    "Increase it, or scale the data.",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
+            return
+        if monitor.diverged_:
+            warnings.warn(
+                f"Training diverged at epoch {monitor.epochs_run_} (the loss became non-finite); the "
+                "weights (and importances) of the best validation epoch were restored. Lower "
+                "learning_rate_init or scale the inputs.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+            return
         if incremental or monitor.converged_:
             return
         if monitor.epochs_run_ < self.max_iter:
@@ -385,31 +495,31 @@ class _BaseVIANN(BaseEstimator):
         return int(min(self.batch_size, n_samples))
 
     # -------------------------------------------------------------- inference
-    def _to_tensor(self, array, dtype=None):
-        # One array in the compute dtype that torch may share without copying;
-        # read-only inputs (memmaps) are copied because torch wants writable memory.
-        dtype = dtype or self._compute_dtype_numpy()
-        return torch.from_numpy(np.require(array, dtype=dtype, requirements=["C", "W"]))
-
     def _compute_dtype_numpy(self):
         return np.float32 if self._compute_dtype == torch.float32 else np.float64
 
     def _forward(self, module, X):
-        """Network outputs for a tensor X, in chunks, with gradients off.
+        """Network outputs for X (an array, a sparse matrix or a tensor), in chunks, with gradients off.
 
-        The module is in eval mode here: ``fit`` leaves it so, and skorch puts
-        it back in train mode at every training step. Not toggling the mode
-        keeps concurrent predictions from several threads safe.
+        Sparse rows are densified one chunk at a time. The outputs stay in the
+        compute dtype, on the CPU. The module is in eval mode here: ``fit``
+        leaves it so, and skorch puts it back in train mode at every training
+        step. Not toggling the mode keeps concurrent predictions from several
+        threads safe.
         """
         device = next(module.parameters()).device
         with torch.inference_mode():
-            outputs = [module(chunk.to(device)) for chunk in torch.split(X, _PREDICT_CHUNK_ROWS)]
-        return torch.cat(outputs).to("cpu", torch.float64)
+            outputs = [
+                module(chunk.to(device)) for chunk in row_chunks(X, _PREDICT_CHUNK_ROWS, self._compute_dtype_numpy())
+            ]
+        return torch.cat(outputs).cpu()
 
     def _outputs(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return self._forward(self.net_.module_, self._to_tensor(X))
+        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32))
+        if sp.issparse(X):
+            X = X.tocsr()
+        return self._forward(self.net_.module_, X)
 
     # ------------------------------------------------------------ importances
     @property
@@ -463,7 +573,7 @@ class _BaseVIANN(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         tags.input_tags.allow_nan = False
         return tags
 
@@ -510,11 +620,21 @@ _SHARED_PARAMETERS_DOC = """
         Momentum of "sgd".
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with "sgd".
-    early_stopping : bool, default=False
+    early_stopping : bool or "auto", default="auto"
         Hold out ``validation_fraction`` of the data, stop when its score no
-        longer improves, and keep the best epoch's weights.
+        longer improves, and keep the best epoch's weights; the VIANN variance
+        is rolled back to that epoch too, so the importances describe the
+        returned network. "auto" does so where the data allow it (a
+        validation split of at least 5 rows, every class with 2 members),
+        waits at least 50 optimizer steps as well as ``n_iter_no_change``
+        epochs, and does not count epochs on which the network is no better
+        than a constant prediction. It differs from MLPClassifier's False:
+        past its best epoch a network memorises through noise inputs too,
+        and VIANN counts that as importance (see "Can I trust these
+        importances?" in the docs). False trains on all the rows until the
+        training loss stops improving.
     validation_fraction : float, default=0.1
-        Share of the data held out when ``early_stopping=True``.
+        Share of the data held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999
         Adam's decay rates.
     epsilon : float, default=1e-8

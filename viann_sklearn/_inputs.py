@@ -1,19 +1,77 @@
-"""Input handling: the statistics that standardise inputs inside the network."""
+"""Input handling: sparse or dense rows, their statistics, sample weights, chunks for the network."""
 
 import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
+from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["column_mean_and_scale"]
+__all__ = ["checked_sample_weight", "column_mean_and_scale", "column_ranges", "row_chunks", "to_tensor"]
 
 
-def column_mean_and_scale(X, chunk_rows=65536):
-    """Mean and standard deviation of each column, in float64, for standardising inside the net.
+def column_mean_and_scale(X, sample_weight=None, chunk_rows=65536):
+    """Shift and scale of each column, in float64, for standardising inside the net.
 
-    Computed over row chunks so that float32 data never gets a float64 copy
-    of its own, and huge values cannot overflow in float32. A column with no
-    spread gets a scale of 1 (as in StandardScaler): it is only shifted to 0.
+    Dense X: the mean and standard deviation, computed over row chunks so that
+    float32 data never gets a float64 copy of its own, and huge values cannot
+    overflow in float32. Sparse X: a shift of 0 and the standard deviation,
+    as ``StandardScaler(with_mean=False)`` does, since centring would make
+    every zero non-zero. With ``sample_weight``, both are weighted (as
+    StandardScaler's are), so that a weight of 2 and a repeated row give the
+    same network. A column with no spread gets a scale of 1 (as in
+    StandardScaler).
     """
-    chunks = [X[start : start + chunk_rows] for start in range(0, X.shape[0], chunk_rows)]
-    mean = sum(chunk.sum(axis=0, dtype=np.float64) for chunk in chunks) / X.shape[0]
-    squares = sum(np.square(chunk - mean).sum(axis=0) for chunk in chunks)
-    std = np.sqrt(squares / X.shape[0])
+    if sp.issparse(X):
+        _, variance = mean_variance_axis(X, axis=0, weights=sample_weight)
+        std = np.sqrt(np.asarray(variance, dtype=np.float64))
+        return np.zeros(X.shape[1]), np.where(std > 0, std, 1.0)
+    weights = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    starts = range(0, X.shape[0], chunk_rows)
+    chunks = [(X[start : start + chunk_rows], weights[start : start + chunk_rows, None]) for start in starts]
+    total = weights.sum()
+    if sample_weight is None:  # the unweighted sums, exactly as before weights existed
+        mean = sum(chunk.sum(axis=0, dtype=np.float64) for chunk, _ in chunks) / X.shape[0]
+        squares = sum(np.square(chunk - mean).sum(axis=0) for chunk, _ in chunks)
+    else:
+        mean = sum((chunk * weight).sum(axis=0, dtype=np.float64) for chunk, weight in chunks) / total
+        squares = sum((np.square(chunk - mean) * weight).sum(axis=0) for chunk, weight in chunks)
+    std = np.sqrt(squares / total)
     return mean, np.where(std > 0, std, 1.0)
+
+
+def column_ranges(X):
+    """Minimum and maximum of each column, as dense arrays, for dense or sparse X."""
+    if sp.issparse(X):
+        return tuple(np.asarray(values).ravel() for values in min_max_axis(X, axis=0))
+    return X.min(axis=0), X.max(axis=0)
+
+
+def checked_sample_weight(sample_weight, X):
+    """``sample_weight`` as a float array of one non-negative, finite weight per row (None stays None).
+
+    Zero weights are allowed (the row is left out of the loss); negative,
+    NaN or infinite weights, a wrong length, all zeros, and sparse weights
+    are errors that name the problem.
+    """
+    if sample_weight is None:
+        return None
+    if sp.issparse(sample_weight):
+        raise TypeError("sample_weight must be a dense array of one weight per sample, not a sparse matrix.")
+    return _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+
+
+def to_tensor(array, dtype):
+    """One array in ``dtype`` that torch may share without copying.
+
+    Read-only inputs (memmaps) are copied because torch wants writable memory.
+    """
+    return torch.from_numpy(np.require(array, dtype=dtype, requirements=["C", "W"]))
+
+
+def row_chunks(X, chunk_rows, dtype):
+    """Tensors of at most ``chunk_rows`` dense rows of X (a tensor, an array, or a sparse matrix)."""
+    for start in range(0, X.shape[0], chunk_rows):
+        chunk = X[start : start + chunk_rows]
+        if sp.issparse(chunk):
+            chunk = chunk.toarray()
+        yield chunk if torch.is_tensor(chunk) else to_tensor(chunk, dtype)

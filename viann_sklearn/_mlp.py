@@ -6,7 +6,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "MultiLayerPerceptron", "HalfSquaredError"]
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "BinaryCrossEntropy",
+    "CrossEntropy",
+    "HalfPoissonDeviance",
+    "HalfSquaredError",
+    "MultiLayerPerceptron",
+]
 
 ACTIVATIONS = {
     "identity": nn.Identity,
@@ -27,8 +35,8 @@ _ACTIVATION_FUNCTIONS = {
 class MultiLayerPerceptron(nn.Module):
     """Fully connected network: Linear layers with one activation between them.
 
-    The output layer has no activation: the loss applies softmax (classes)
-    or nothing (regression), as in ``MLPClassifier``/``MLPRegressor``.
+    The output layer has no activation: the loss applies softmax (classes),
+    the logistic function (labels), exp (Poisson) or nothing (regression).
 
     Parameters
     ----------
@@ -112,12 +120,82 @@ class MultiLayerPerceptron(nn.Module):
         return F.linear(X, output.weight, output.bias)
 
 
-class HalfSquaredError(nn.Module):
+def _weighted_mean(per_sample, sample_weight):
+    """Mean of per-sample losses weighted by ``sample_weight``, as ``np.average`` computes it.
+
+    A batch whose weights are all zero contributes a loss of 0 (and no
+    gradient) instead of 0 / 0.
+    """
+    total = sample_weight.sum()
+    return (per_sample * sample_weight).sum() / torch.where(total > 0, total, torch.ones_like(total))
+
+
+class _Loss(nn.Module):
+    """A loss of network outputs against a target, or a ``(target, sample_weight)`` pair.
+
+    Subclasses give ``per_sample`` (one loss per row) and may give a faster
+    ``unweighted`` mean.
+    """
+
+    def per_sample(self, y_pred, y_true):
+        raise NotImplementedError
+
+    def unweighted(self, y_pred, y_true):
+        return self.per_sample(y_pred, y_true).mean()
+
+    def forward(self, y_pred, y_true):
+        if isinstance(y_true, (list, tuple)):
+            y_true, sample_weight = y_true
+            return _weighted_mean(self.per_sample(y_pred, y_true), sample_weight)
+        return self.unweighted(y_pred, y_true)
+
+
+class CrossEntropy(_Loss):
+    """Softmax cross-entropy over classes, ``MLPClassifier``'s loss for one label per row."""
+
+    def per_sample(self, y_pred, y_true):
+        return F.cross_entropy(y_pred, y_true, reduction="none")
+
+    def unweighted(self, y_pred, y_true):
+        return F.cross_entropy(y_pred, y_true)
+
+
+class BinaryCrossEntropy(_Loss):
+    """Logistic loss of every label, summed over labels: ``MLPClassifier``'s multilabel loss."""
+
+    def per_sample(self, y_pred, y_true):
+        return F.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none").sum(dim=1)
+
+
+class HalfSquaredError(_Loss):
     """Half the mean squared error, the loss ``MLPRegressor`` minimises.
 
     Using the same loss keeps ``learning_rate_init`` and ``loss_curve_`` on
-    the same scale as scikit-learn's.
+    the same scale as scikit-learn's. With several targets, the mean runs
+    over rows and targets alike, as in scikit-learn.
     """
 
-    def forward(self, y_pred, y_true):
+    def per_sample(self, y_pred, y_true):
+        return 0.5 * torch.mean((y_pred - y_true) ** 2, dim=1)
+
+    def unweighted(self, y_pred, y_true):
         return 0.5 * torch.mean((y_pred - y_true) ** 2)
+
+
+class HalfPoissonDeviance(_Loss):
+    """Half the Poisson deviance of ``exp(y_pred)``, ``MLPRegressor(loss="poisson")``'s loss.
+
+    The network's raw output is the log of the predicted mean (the log link),
+    so the loss is finite for any output; summed over targets.
+    """
+
+    def per_sample(self, y_pred, y_true):
+        return (torch.xlogy(y_true, y_true) - y_true - y_true * y_pred + torch.exp(y_pred)).sum(dim=1)
+
+
+LOSSES = {
+    "cross_entropy": CrossEntropy,
+    "binary_cross_entropy": BinaryCrossEntropy,
+    "squared_error": HalfSquaredError,
+    "poisson": HalfPoissonDeviance,
+}

@@ -1,10 +1,16 @@
 """VIANNRegressor: a multi-layer perceptron regressor with VIANN feature_importances_."""
 
+from __future__ import annotations
+
 import numpy as np
+import torch
+from numpy.typing import ArrayLike
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import StrOptions
 
-from ._estimators import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC, _BaseVIANN
+from ._estimators import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC, _BaseVIANN, _is_stochastic
 from ._inputs import column_mean_and_scale
 
 __all__ = ["VIANNRegressor"]
@@ -15,10 +21,16 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
         """Multi-layer perceptron regressor with VIANN ``feature_importances_``.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`
-    (squared error) trained with PyTorch through skorch; see
-    :class:`VIANNClassifier`. One or several targets.
+    trained with PyTorch through skorch; see :class:`VIANNClassifier`. One or
+    several targets.
 """
         + _SHARED_PARAMETERS_DOC
+        + """
+    loss : {"squared_error", "poisson"}, default="squared_error"
+        Half the squared error, or half the Poisson deviance with a log link
+        (``predict`` returns ``exp`` of the network's output; y must be >= 0,
+        and is not standardised).
+"""
         + """
     Attributes
     ----------
@@ -43,47 +55,130 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
     """
     )
 
+    _parameter_constraints: dict = {
+        **_BaseVIANN._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        loss="squared_error",
+        solver="sgd",
+        alpha=1.0,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping="auto",
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        weight_init=0.05,
+        importance_on="epoch",
+        standardize=True,
+        device="cpu",
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            weight_init=weight_init,
+            importance_on=importance_on,
+            standardize=standardize,
+            device=device,
+        )
+        self.loss = loss
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> VIANNRegressor:
         """Train the network and track its input-weight variance.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. A sparse matrix (CSR or CSC) is never densified
+            whole: each batch is.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss (zero leaves it out).
 
         Returns
         -------
         self : VIANNRegressor
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
+    @available_if(_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> VIANNRegressor:
         """Train one more epoch on (X, y), continuing the importances.
+
+        Not available with ``solver="lbfgs"``, as in MLPRegressor.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
 
         Returns
         -------
         self : VIANNRegressor
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
-    def _encode_targets(self, y, *, continuing, incremental, classes):
+    def _encode_targets(self, y, *, continuing, incremental, classes, sample_weight=None):
         y = y.reshape(len(y), -1)
         if y.dtype.kind not in "fc":
             # validate_data leaves str arrays as they are; numpy names the bad value
             y = y.astype(np.float64)
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError("Some value(s) of y are negative which is not allowed for Poisson regression.")
         if not continuing:
             self.n_outputs_ = y.shape[1]
             # Targets in standard units keep SGD's steps the same size whether
             # a price is in euros or in thousands (at lr 0.01, a target in the
-            # hundreds diverged); predict() converts back.
-            self._target_shift, self._target_scale = column_mean_and_scale(y) if self.standardize else (None, None)
+            # hundreds diverged); predict() converts back. Poisson counts stay
+            # counts: the loss needs them non-negative, and the log link
+            # already makes the output's scale a shift of its bias.
+            standardized = self.standardize and self.loss == "squared_error"
+            self._target_shift, self._target_scale = (
+                column_mean_and_scale(y, sample_weight) if standardized else (None, None)
+            )
         elif y.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y.shape[1]} targets, but {type(self).__name__} was fitted with {self.n_outputs_}."
@@ -95,25 +190,42 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
     def _n_network_outputs(self):
         return self.n_outputs_
 
-    def _score_outputs(self, outputs, y):
-        return float(r2_score(y, outputs.numpy()))
+    def _loss_name(self):
+        return self.loss
 
-    def predict(self, X):
+    def _output_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _predictions(self, outputs):
+        """Network outputs to predictions in the targets' units, as an array of shape (n, n_outputs)."""
+        if self.loss == "poisson":
+            return torch.exp(outputs).numpy()
+        outputs = outputs.numpy()
+        if self._target_shift is not None:
+            outputs = (outputs * self._target_scale + self._target_shift).astype(outputs.dtype)
+        return outputs
+
+    def _score_outputs(self, outputs, y, sample_weight=None):
+        if self.loss == "poisson":
+            return float(r2_score(y, self._predictions(outputs), sample_weight=sample_weight))
+        # R² does not change when targets and predictions are standardised alike
+        return float(r2_score(y, outputs.numpy(), sample_weight=sample_weight))
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted targets.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            One-dimensional for a single target, as MLPRegressor returns.
+            One-dimensional for a single target, as MLPRegressor returns; in
+            the network's dtype (float32 for a network fitted on float32 X).
         """
-        outputs = self._outputs(X).numpy()
-        if self._target_shift is not None:
-            outputs = outputs * self._target_scale + self._target_shift
-        return outputs.ravel() if outputs.shape[1] == 1 else outputs
+        predictions = self._predictions(self._outputs(X))
+        return predictions.ravel() if predictions.shape[1] == 1 else predictions
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

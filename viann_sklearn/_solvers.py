@@ -1,12 +1,13 @@
-"""Solvers: the torch optimizer behind each ``solver``, and seeding torch for one fit."""
+"""Solvers: the torch optimizer behind each ``solver``, learning-rate schedules, L-BFGS, seeding."""
 
 from contextlib import contextmanager
 
 import torch
+from skorch.callbacks import Callback
 
 from ._training import fused_supported
 
-__all__ = ["optimizer_settings", "seeded_torch"]
+__all__ = ["LearningRateSchedule", "fit_lbfgs", "lbfgs_settings", "optimizer_settings", "seeded_torch"]
 
 
 @contextmanager
@@ -21,6 +22,8 @@ def seeded_torch(seed, device):
 
 def optimizer_settings(estimator, batch_size, device):
     """skorch's optimizer arguments for an estimator's ``solver`` and its settings."""
+    if estimator.solver == "lbfgs":
+        return lbfgs_settings(estimator)
     # alpha is MLPClassifier's L2 penalty, alpha / (2 * batch) * ||W||^2 on
     # weights only; its gradient is weight decay of alpha / batch, and
     # Adam's weight_decay is the same coupled L2 gradient (not AdamW).
@@ -46,3 +49,174 @@ def optimizer_settings(estimator, batch_size, device):
     if fused_supported(settings["optimizer"], device.type):
         settings["optimizer__fused"] = True
     return settings
+
+
+class LearningRateSchedule(Callback):
+    """``MLPClassifier``'s ``learning_rate`` schedules for "sgd", applied to the torch optimizer.
+
+    - "constant": ``learning_rate_init`` throughout.
+    - "invscaling": after every epoch, ``learning_rate_init / (t + 1) ** power_t``,
+      ``t`` the number of training samples seen so far (over ``warm_start``
+      and ``partial_fit`` too).
+    - "adaptive": when the stopping rule would stop training, the learning
+      rate is divided by 5 instead, until it is at most 1e-6 (see
+      :meth:`trigger_stopping`).
+
+    Parameters
+    ----------
+    schedule : {"constant", "invscaling", "adaptive"}
+    learning_rate_init : float
+    power_t : float, default=0.5
+    """
+
+    def __init__(self, schedule, learning_rate_init, power_t=0.5):
+        self.schedule = schedule
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+
+    def initialize(self):
+        self.samples_seen_ = 0
+        self.restart()
+        return self
+
+    def restart(self):
+        """Back to ``learning_rate_init``, as a new ``fit`` with ``warm_start`` starts."""
+        self.learning_rate_ = float(self.learning_rate_init)
+
+    @property
+    def learning_rate(self):
+        """The current learning rate (the name scikit-learn's optimizers give it)."""
+        return self.learning_rate_
+
+    def on_train_begin(self, net, **kwargs):
+        self._apply(net)
+
+    def on_epoch_end(self, net, dataset_train=None, **kwargs):
+        self.samples_seen_ += len(dataset_train)
+        if self.schedule == "invscaling":
+            self.learning_rate_ = float(self.learning_rate_init) / (self.samples_seen_ + 1) ** self.power_t
+            self._apply(net)
+
+    def trigger_stopping(self, verbose=False):
+        """Whether training should stop now that the loss stopped improving; "adaptive" lowers the rate first."""
+        if self.schedule != "adaptive":
+            return True
+        if self.learning_rate_ <= 1e-6:
+            return True
+        self.learning_rate_ /= 5.0
+        if verbose:
+            print(f"Setting learning rate to {self.learning_rate_:f}")
+        for group in self._net_to_update.optimizer_.param_groups:
+            group["lr"] = self.learning_rate_
+        return False
+
+    def _apply(self, net):
+        self._net_to_update = net
+        for group in net.optimizer_.param_groups:
+            group["lr"] = self.learning_rate_
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_net_to_update", None)  # the net holds this callback: no cycle in pickles
+        return state
+
+
+def lbfgs_settings(estimator):
+    """skorch's optimizer arguments for ``solver="lbfgs"``: torch's L-BFGS, stepped one iteration at a time."""
+    return dict(
+        optimizer=torch.optim.LBFGS,
+        lr=1.0,
+        optimizer__max_iter=1,
+        # The evaluation budget (max_fun) is counted by fit_lbfgs across iterations.
+        optimizer__max_eval=2**31 - 1,
+        optimizer__tolerance_grad=estimator.tol,
+        optimizer__tolerance_change=0.0,
+        optimizer__history_size=10,
+        optimizer__line_search_fn="strong_wolfe",
+    )
+
+
+def fit_lbfgs(net, rows, *, max_iter, max_fun, tol, alpha, chunk_rows=8192):
+    """Full-batch L-BFGS on ``rows`` (a TrainingRows), through the net's callbacks.
+
+    Each L-BFGS iteration is one "epoch" for the callbacks, so VIANN samples
+    the weights after every iteration and ``ConvergenceMonitor`` records the
+    loss. The loss is that of ``MLPClassifier``'s "lbfgs": the mean loss plus
+    ``alpha / 2 * ||W||^2`` over the sample count (or weight sum), weights
+    only. It is computed in row chunks, densifying sparse rows one chunk at
+    a time, with the gradients accumulated over chunks.
+
+    Stops like scipy's L-BFGS-B in ``MLPClassifier``: at ``max_iter``
+    iterations, at ``max_fun`` loss evaluations, when the largest gradient
+    entry is at most ``tol``, or when the loss no longer changes (relative
+    change below scipy's ``ftol``).
+
+    Returns
+    -------
+    reason : str or None
+        Why it stopped without converging ("max_iter" or "max_fun"), None if it converged.
+    """
+    module, optimizer, criterion = net.module_, net.optimizer_, net.criterion_
+    parameters = [parameter for parameter in module.parameters() if parameter.requires_grad]
+    weights = [parameter for name, parameter in module.named_parameters() if name.endswith("weight")]
+    n_rows = len(rows)
+    total_weight = float(n_rows if rows.sample_weight is None else rows.sample_weight.sum())
+    total_weight = total_weight if total_weight > 0 else 1.0
+    evaluations = 0
+    cache = {}
+
+    def loss_and_gradient():
+        nonlocal evaluations
+        point = torch.cat([parameter.detach().reshape(-1) for parameter in parameters])
+        if "point" in cache and torch.equal(point, cache["point"]):
+            # torch's L-BFGS evaluates at the start of each step() the point the
+            # last line search ended on: the gradients are still in .grad.
+            return cache["loss"]
+        evaluations += 1
+        optimizer.zero_grad()
+        total = 0.0
+        for start in range(0, n_rows, chunk_rows):
+            chunk = slice(start, start + chunk_rows)
+            targets = rows.targets(chunk)
+            outputs = module(rows.rows(chunk))
+            if rows.sample_weight is None:
+                loss = criterion.per_sample(outputs, targets).sum() / total_weight
+            else:
+                loss = (criterion.per_sample(outputs, targets[0]) * targets[1]).sum() / total_weight
+            loss.backward()
+            total += float(loss.detach())
+        penalty = 0.5 * alpha / total_weight * sum((weight**2).sum() for weight in weights)
+        if alpha > 0:
+            penalty.backward()
+            total += float(penalty.detach())
+        cache.update(point=point, loss=torch.tensor(total))
+        return cache["loss"]
+
+    net.notify("on_train_begin", X=rows, y=None)
+    reason = "max_iter"
+    try:
+        for _ in range(max_iter):
+            net.notify("on_epoch_begin", dataset_train=rows, dataset_valid=None)
+            net.notify("on_batch_begin", batch=None, training=True)
+            loss = float(optimizer.step(loss_and_gradient))
+            current = float(loss_and_gradient())  # the loss where the iteration ended
+            net.history.record_batch("train_loss", current)
+            net.history.record_batch("train_batch_size", n_rows)
+            net.notify("on_batch_end", batch=None, training=True)
+            net.history.record("train_loss", current)
+            net.notify("on_epoch_end", dataset_train=rows, dataset_valid=None)
+            largest_gradient = max(float(p.grad.abs().max()) for p in parameters if p.grad is not None)
+            if largest_gradient <= tol or (loss - current) / max(abs(loss), abs(current), 1.0) <= _FTOL:
+                reason = None
+                break
+            if evaluations >= max_fun:
+                reason = "max_fun"
+                break
+    except KeyboardInterrupt:
+        pass
+    net.notify("on_train_end", X=rows, y=None)
+    return reason
+
+
+# scipy's L-BFGS-B default: stop when the loss's relative change is below this.
+_FTOL = 2.220446049250313e-09

@@ -6,12 +6,22 @@ import functools
 import math
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import Dataset
+from torch.utils.data import Dataset as TorchDataset
 
-__all__ = ["ConvergenceMonitor", "TensorBatches", "LeanNet", "QuietPrintLog", "fused_supported", "report_epochs"]
+__all__ = [
+    "ConvergenceMonitor",
+    "TensorBatches",
+    "TrainingRows",
+    "LeanNet",
+    "QuietPrintLog",
+    "fused_supported",
+    "report_epochs",
+]
 
 # Who hears about finished epochs: the command line's progress bar. A context
 # variable, not an estimator parameter, so that it never enters get_params,
@@ -29,6 +39,47 @@ def report_epochs(listener):
         _epoch_listener.reset(token)
 
 
+class TrainingRows(TorchDataset):
+    """The training rows: features, targets and optional sample weights.
+
+    ``X`` is a tensor on the training device, or a scipy CSR matrix that is
+    never densified whole: :class:`TensorBatches` densifies one batch at a
+    time.
+
+    Parameters
+    ----------
+    X : torch.Tensor or scipy.sparse CSR matrix of shape (n_samples, n_features)
+    y : torch.Tensor of shape (n_samples, ...)
+    sample_weight : torch.Tensor of shape (n_samples,), default=None
+    dtype : torch.dtype, default=None
+        The dtype of densified sparse batches.
+    """
+
+    def __init__(self, X, y, sample_weight=None, dtype=None):
+        self.X, self.y, self.sample_weight, self.dtype = X, y, sample_weight, dtype
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def __getitem__(self, index):
+        return self.rows(index), self.targets(index)
+
+    def rows(self, index):
+        """Dense features of the rows ``index`` (a slice or a tensor of positions)."""
+        if torch.is_tensor(self.X):
+            return self.X[index]
+        if torch.is_tensor(index):
+            index = index.cpu().numpy()
+        dense = np.asarray(self.X[index].toarray())
+        return torch.from_numpy(dense).to(self.y.device, self.dtype)
+
+    def targets(self, index):
+        """Targets of the rows ``index``, with their sample weights when there are any."""
+        if self.sample_weight is None:
+            return self.y[index]
+        return self.y[index], self.sample_weight[index]
+
+
 class TensorBatches:
     """Minibatches sliced from in-memory tensors: a skorch ``iterator_train``.
 
@@ -36,7 +87,8 @@ class TensorBatches:
     at a time and collates the samples back into a batch: Python work per
     sample, which dominates small networks. Here each batch is one gather
     from tensors that already live on the training device, after one
-    permutation per epoch.
+    permutation per epoch (from a sparse matrix: one row gather, then one
+    dense batch).
 
     The permutation is drawn exactly as ``DataLoader(shuffle=True)`` draws it
     (one global draw for the workers' base seed, one for the sampler's own
@@ -45,33 +97,38 @@ class TensorBatches:
 
     Parameters
     ----------
-    dataset : skorch.dataset.Dataset
-        Holding tensors ``X`` and ``y`` of the same length.
+    dataset : skorch.dataset.Dataset or TrainingRows
+        Holding tensors ``X`` and ``y`` of the same length (``X`` may be a
+        sparse matrix in :class:`TrainingRows`).
     batch_size : int
     shuffle : bool, default=False
     """
 
     def __init__(self, dataset, batch_size, shuffle=False):
-        if not (isinstance(dataset, Dataset) and torch.is_tensor(dataset.X) and torch.is_tensor(dataset.y)):
-            raise TypeError("TensorBatches needs a skorch Dataset of tensors X and y.")
-        self.X, self.y = dataset.X, dataset.y
+        if isinstance(dataset, TrainingRows):
+            self.rows = dataset
+        elif isinstance(dataset, Dataset) and torch.is_tensor(dataset.X) and torch.is_tensor(dataset.y):
+            self.rows = TrainingRows(dataset.X, dataset.y)
+        else:
+            raise TypeError("TensorBatches needs a skorch Dataset of tensors X and y, or TrainingRows.")
         self.batch_size = batch_size
         self.shuffle = shuffle
 
     def __len__(self):
-        return math.ceil(len(self.X) / self.batch_size)
+        return math.ceil(len(self.rows) / self.batch_size)
 
     def __iter__(self):
-        n_samples = len(self.X)
+        n_samples = len(self.rows)
         torch.empty((), dtype=torch.int64).random_()  # DataLoader's base seed, kept for the same stream
         if not self.shuffle:
             for start in range(0, n_samples, self.batch_size):
-                yield self.X[start : start + self.batch_size], self.y[start : start + self.batch_size]
+                batch = slice(start, start + self.batch_size)
+                yield self.rows.rows(batch), self.rows.targets(batch)
             return
         seed = int(torch.empty((), dtype=torch.int64).random_().item())
-        order = torch.randperm(n_samples, generator=torch.Generator().manual_seed(seed)).to(self.X.device)
+        order = torch.randperm(n_samples, generator=torch.Generator().manual_seed(seed)).to(self.rows.y.device)
         for batch in order.split(self.batch_size):
-            yield self.X[batch], self.y[batch]
+            yield self.rows.rows(batch), self.rows.targets(batch)
 
 
 class QuietPrintLog(PrintLog):
@@ -189,9 +246,13 @@ class ConvergenceMonitor(Callback):
         self._best_state = None
         self._best_tracking = None
         self._tracker = None
+        self._schedule = None
+        self.diverged_ = False
         return self
 
-    def prepare(self, *, epochs, tol, n_iter_no_change, may_stop, validation_score=None, baseline_score=None):
+    def prepare(
+        self, *, epochs, tol, n_iter_no_change, may_stop, validation_score=None, baseline_score=None, verbose=False
+    ):
         """Set the rule for the next training run.
 
         Parameters
@@ -210,6 +271,8 @@ class ConvergenceMonitor(Callback):
             has not beaten it, epochs without improvement are not counted: a
             small network starting from small weights can sit on that
             plateau for dozens of epochs before it picks up the signal.
+        verbose : bool, default=False
+            Print scikit-learn's ``Iteration N, loss = ...`` line after every epoch.
         """
         self._settings = dict(
             epochs=epochs,
@@ -218,8 +281,10 @@ class ConvergenceMonitor(Callback):
             may_stop=may_stop,
             validation_score=validation_score,
             baseline_score=baseline_score,
+            verbose=verbose,
         )
         self.no_improvement_count_ = 0
+        self.diverged_ = False
         self.converged_ = False
         self.epochs_run_ = 0
         self._best_state = None
@@ -230,24 +295,24 @@ class ConvergenceMonitor(Callback):
         # main process (see VarianceImportance).
         importance = dict(net.callbacks_).get("variance_importance")
         self._tracker = importance.tracker_ if getattr(importance, "tracking_", False) else None
+        # "adaptive" learning rates decide whether a stop is a stop (see LearningRateSchedule)
+        self._schedule = dict(net.callbacks_).get("learning_rate")
 
     def on_epoch_end(self, net, **kwargs):
         settings = self._settings
         loss = net.history[-1, "train_loss"]
-        if not math.isfinite(loss):
-            raise ValueError(
-                f"Training diverged: the training loss became {loss} at epoch "
-                f"{len(self.loss_curve_) + 1}. Lower learning_rate_init or scale the inputs."
-            )
-        self.loss_curve_.append(loss)
         self.epochs_run_ += 1
+        if not math.isfinite(loss):
+            self._diverged(net, loss)
+        self.loss_curve_.append(loss)
+        if settings["verbose"]:
+            print(f"Iteration {len(self.loss_curve_)}, loss = {loss:.8f}")
         tol = settings["tol"]
         if settings["validation_score"] is None:
             improved = loss <= self.best_loss_ - tol
             self.best_loss_ = min(self.best_loss_, loss)
         else:
-            score = settings["validation_score"]()
-            self.validation_scores_.append(score)
+            score = self._record_validation_score()
             improved = score >= self.best_validation_score_ + tol
             baseline = settings["baseline_score"]
             if baseline is not None and max(score, self.best_validation_score_) <= baseline:
@@ -258,19 +323,22 @@ class ConvergenceMonitor(Callback):
             # is often a barely trained network.
             if score >= self.best_validation_score_:
                 self.best_validation_score_ = score
-                self._best_state = copy.deepcopy(net.module_.state_dict())
-                if self._tracker is not None:
-                    self._best_tracking = self._tracker.checkpoint()
+                self._keep_best(net)
         self.no_improvement_count_ = 0 if improved else self.no_improvement_count_ + 1
 
         stop = settings["may_stop"] and self.no_improvement_count_ > settings["n_iter_no_change"]
+        if stop and self._schedule is not None and not self._schedule.trigger_stopping(settings["verbose"]):
+            # "adaptive": a smaller learning rate, and the patience starts over
+            stop, self.no_improvement_count_ = False, 0
+        elif stop and settings["verbose"]:
+            watched = "Training loss" if settings["validation_score"] is None else "Validation score"
+            print(
+                f"{watched} did not improve more than tol={tol:f} for "
+                f"{settings['n_iter_no_change']} consecutive epochs. Stopping."
+            )
         last_epoch = stop or self.epochs_run_ == settings["epochs"]
-        if last_epoch and self._best_state is not None:
-            net.module_.load_state_dict(self._best_state)
-            if self._best_tracking is not None:
-                # The importances describe the network fit returns: the
-                # variance ends at the restored epoch too.
-                self._tracker.rollback(self._best_tracking)
+        if last_epoch:
+            self._restore_best(net)
         listener = _epoch_listener.get()
         if listener is not None:
             listener(self.epochs_run_, settings["epochs"], stop)
@@ -278,9 +346,46 @@ class ConvergenceMonitor(Callback):
             self.converged_ = True
             raise KeyboardInterrupt  # skorch's way to end training early
 
+    def _record_validation_score(self):
+        score = self._settings["validation_score"]()
+        self.validation_scores_.append(score)
+        if self._settings["verbose"]:
+            print(f"Validation score: {score:f}")
+        return score
+
+    def _keep_best(self, net):
+        self._best_state = copy.deepcopy(net.module_.state_dict())
+        if self._tracker is not None:
+            self._best_tracking = self._tracker.checkpoint()
+
+    def _restore_best(self, net):
+        if self._best_state is None:
+            return
+        net.module_.load_state_dict(self._best_state)
+        if self._best_tracking is not None:
+            # The importances describe the network fit returns: the
+            # variance ends at the restored epoch too.
+            self._tracker.rollback(self._best_tracking)
+
+    def _diverged(self, net, loss):
+        """A non-finite training loss: restore the best epoch if there is one, else fail."""
+        if self._settings["validation_score"] is not None:
+            self._record_validation_score()
+            if self._best_state is not None:
+                # As MLPClassifier: the network of the best validation score survives a divergence.
+                self._restore_best(net)
+                self.diverged_ = True
+                raise KeyboardInterrupt
+        raise ValueError(
+            "Solver produced non-finite parameter weights. The input data may contain large values "
+            f"and need to be preprocessed. (Training diverged: the training loss became {loss} at epoch "
+            f"{self.epochs_run_}. Lower learning_rate_init or scale the inputs.)"
+        )
+
     def on_train_end(self, net, **kwargs):
         # The closure holds validation tensors: do not keep them in a pickle.
         self._settings = None
         self._best_state = None
         self._best_tracking = None
         self._tracker = None
+        self._schedule = None
