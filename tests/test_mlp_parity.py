@@ -1,0 +1,166 @@
+"""What an MLPClassifier/MLPRegressor user passes and reads works the same here.
+
+Sparse X, sample_weight, solver="lbfgs" with max_fun, learning_rate schedules,
+loss="poisson", multilabel targets, fitted attributes, verbose lines.
+benchmarks/sklearn_mlp_conformance.py runs scikit-learn's own MLP tests.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse
+from sklearn.datasets import make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import PoissonRegressor
+
+from viann_sklearn import VIANNClassifier, VIANNRegressor
+
+FAST = dict(hidden_layer_sizes=(8,), max_iter=15, random_state=0, early_stopping=False)
+
+pytestmark = pytest.mark.usefixtures("quiet_convergence")
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 6))
+    X[rng.random(X.shape) < 0.6] = 0.0  # mostly zeros, as one-hot and TF-IDF columns are
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("sparse_format", [scipy.sparse.csr_matrix, scipy.sparse.csc_array])
+def test_sparse_fit_equals_the_dense_fit(data, sparse_format):
+    X, y = data
+    dense = VIANNClassifier(**FAST, standardize=False).fit(X, y)
+    sparse = VIANNClassifier(**FAST, standardize=False).fit(sparse_format(X), y)
+    np.testing.assert_allclose(sparse.predict_proba(sparse_format(X)), dense.predict_proba(X), rtol=1e-10)
+    np.testing.assert_allclose(sparse.feature_importances_, dense.feature_importances_, rtol=1e-8)
+
+
+def test_sparse_rows_are_densified_one_batch_at_a_time(data, monkeypatch):
+    X, y = data
+    densified_rows = []
+    toarray = scipy.sparse.csr_matrix.toarray
+
+    def recording_toarray(self, *args, **kwargs):
+        densified_rows.append(self.shape[0])
+        return toarray(self, *args, **kwargs)
+
+    monkeypatch.setattr(scipy.sparse.csr_matrix, "toarray", recording_toarray)
+    VIANNClassifier(**FAST, batch_size=32).fit(scipy.sparse.csr_matrix(X), y)
+    assert densified_rows and max(densified_rows) == 32
+
+
+def test_sparse_standardization_scales_without_centring(data):
+    X, y = data
+    clf = VIANNClassifier(**FAST).fit(scipy.sparse.csr_matrix(X), y)
+    np.testing.assert_array_equal(clf.net_.module_.input_shift.numpy(), 0.0)
+    np.testing.assert_allclose(clf.net_.module_.input_scale.numpy(), X.std(axis=0), rtol=1e-10)
+
+
+def test_zero_sample_weight_equals_leaving_the_rows_out(data):
+    X, y = data
+    kept = np.arange(len(X)) % 3 != 0
+    params = dict(FAST, solver="lbfgs", standardize=False, max_iter=30)
+    weighted = VIANNClassifier(**params).fit(X, y, sample_weight=kept.astype(float))
+    dropped = VIANNClassifier(**params).fit(X[kept], y[kept])
+    np.testing.assert_allclose(weighted.predict_proba(X), dropped.predict_proba(X), rtol=1e-6)
+    np.testing.assert_allclose(weighted.feature_importances_, dropped.feature_importances_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("Estimator", [VIANNClassifier, VIANNRegressor])
+def test_unit_sample_weights_change_nothing(data, Estimator):
+    X, y = data
+    plain = Estimator(**FAST).fit(X, y)
+    weighted = Estimator(**FAST).fit(X, y, sample_weight=np.ones(len(X)))
+    np.testing.assert_array_equal(weighted.coefs_[0], plain.coefs_[0])
+    extra = {"classes": [0, 1]} if Estimator is VIANNClassifier else {}
+    Estimator(**FAST).partial_fit(X, y, sample_weight=np.ones(len(X)), **extra)
+
+
+def test_sample_weight_moves_the_model_towards_the_heavy_rows(data):
+    X, y = data
+    weights = np.where(y == 1, 10.0, 0.1)
+    clf = VIANNClassifier(**FAST).fit(X, y, sample_weight=weights)
+    plain = VIANNClassifier(**FAST).fit(X, y)
+    assert clf.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean()
+
+
+def test_lbfgs_tracks_every_iteration_and_stops_at_max_fun(data):
+    X, y = data
+    clf = VIANNClassifier(**dict(FAST, solver="lbfgs", max_iter=200, tol=0.0, max_fun=12))
+    with pytest.warns(ConvergenceWarning, match="max_fun=12"):
+        clf.fit(X, y)
+    assert 1 <= clf.n_iter_ <= 12
+    assert clf.variance_importance_.n_samples_ == clf.n_iter_ + 1  # the start, then every iteration
+    assert len(clf.loss_curve_) == clf.n_iter_
+    assert not hasattr(clf, "partial_fit")
+    assert clf.score(X, y) > 0.8
+
+
+def test_lbfgs_reaches_a_poisson_glm_optimum():
+    rng = np.random.default_rng(0)
+    X = np.linspace(0, 1, 100).reshape(-1, 1)
+    y = rng.poisson(np.exp(X.ravel() + 1))
+    glm = PoissonRegressor(alpha=0, tol=1e-8).fit(X, y)
+    mlp = VIANNRegressor(
+        loss="poisson",
+        hidden_layer_sizes=(1,),
+        activation="identity",
+        alpha=0,
+        solver="lbfgs",
+        tol=1e-8,
+        max_iter=500,
+        weight_init="glorot_uniform",
+        random_state=0,
+    ).fit(X, y)
+    np.testing.assert_allclose(mlp.predict(X), glm.predict(X), rtol=1e-4)
+    assert mlp.out_activation_ == "exp"
+
+
+def test_invscaling_and_adaptive_learning_rates(data):
+    X, y = data
+    clf = VIANNClassifier(**dict(FAST, max_iter=2, learning_rate="invscaling", power_t=0.25)).fit(X, y)
+    expected = clf.learning_rate_init / (2 * len(X) + 1) ** 0.25
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(expected)
+    adaptive = VIANNClassifier(**dict(FAST, max_iter=3000, learning_rate="adaptive", tol=10.0)).fit(X, y)
+    assert adaptive.n_iter_ < 3000  # stopped once the rate fell below 1e-6
+    assert adaptive.net_.optimizer_.param_groups[0]["lr"] < 1e-6
+
+
+def test_multilabel_targets_get_one_logistic_output_per_label():
+    X, Y = make_multilabel_classification(n_samples=80, n_classes=4, random_state=0)
+    clf = VIANNClassifier(hidden_layer_sizes=(32,), solver="lbfgs", max_iter=100, random_state=0).fit(X, Y)
+    np.testing.assert_array_equal(clf.classes_, np.arange(4))
+    proba = clf.predict_proba(X)
+    assert proba.shape == (80, 4) and not np.allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
+    assert clf.score(X, Y) > 0.8 and clf.out_activation_ == "logistic"
+
+
+def test_fitted_attributes_as_mlpclassifier_names_them(data):
+    X, y = data
+    clf = VIANNClassifier(**dict(FAST, hidden_layer_sizes=(5, 3))).fit(X, y)
+    assert (clf.n_layers_, clf.n_outputs_, clf.out_activation_) == (4, 2, "softmax")
+    assert [coef.shape for coef in clf.coefs_] == [(6, 5), (5, 3), (3, 2)]
+    assert clf.t_ == clf.n_iter_ * len(X) and clf.best_loss_ == min(clf.loss_curve_)
+    reg = VIANNRegressor(**FAST).fit(X.astype(np.float32), y)
+    assert (reg.n_outputs_, reg.out_activation_) == (1, "identity")
+    assert reg.predict(X.astype(np.float32)).dtype == np.float32
+
+
+def test_verbose_prints_mlpclassifier_lines(data, capsys):
+    X, y = data
+    VIANNClassifier(**dict(FAST, max_iter=2, verbose=True)).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Iteration 1, loss = ") and lines[1].startswith("Iteration 2, loss = ")
+
+
+def test_partial_fit_needs_classes_first_and_the_same_classes_after(data):
+    X, y = data
+    clf = VIANNClassifier(**FAST)
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        clf.partial_fit(X, y, classes=[1, 2])
