@@ -23,7 +23,7 @@ from ._inputs import checked_sample_weight, column_mean_and_scale, column_ranges
 from ._mlp import LOSSES, MultiLayerPerceptron
 from ._solvers import LearningRateSchedule, fit_lbfgs, optimizer_settings, seeded_torch
 from ._tracker import TRACKING_MODES
-from ._training import ConvergenceMonitor, LeanNet, TensorBatches, TrainingRows
+from ._training import ConvergenceMonitor, DivergenceGuard, LeanNet, TensorBatches, TrainingRows
 
 __all__ = ["VIANNClassifier", "VIANNRegressor"]
 
@@ -254,14 +254,14 @@ class _BaseVIANN(BaseEstimator):
             self.weight_init,
             **standardization,
         )
-        callbacks = [("convergence", ConvergenceMonitor())]
+        callbacks = [("divergence", DivergenceGuard()), ("convergence", ConvergenceMonitor())]
         if self.solver != "lbfgs":
-            callbacks.insert(0, ("learning_rate", LearningRateSchedule(*self._schedule_settings())))
+            callbacks.insert(1, ("learning_rate", LearningRateSchedule(*self._schedule_settings())))
         if self.importance_on is not None:
             # VIANN before the monitor: it must see the epoch on which the
             # monitor stops training (see ConvergenceMonitor).
             tracker = VarianceImportance(self.importance_on, module.input_weight_name)
-            callbacks.insert(0, ("variance_importance", tracker))
+            callbacks.insert(1, ("variance_importance", tracker))
         net = LeanNet(
             module.to(device=device, dtype=self._compute_dtype),
             criterion=LOSSES[self._loss_name()],

@@ -189,13 +189,13 @@ def fit_lbfgs(net, rows, *, max_iter, max_fun, tol, alpha, chunk_rows=8192):
         if alpha > 0:
             penalty.backward()
             total += float(penalty.detach())
-        cache.update(point=point, loss=torch.tensor(total))
+        cache.update(point=point, loss=torch.tensor(total, dtype=torch.float64))
         return cache["loss"]
 
     net.notify("on_train_begin", X=rows, y=None)
     reason = "max_iter"
     try:
-        for _ in range(max_iter):
+        for iteration in range(max_iter):
             net.notify("on_epoch_begin", dataset_train=rows, dataset_valid=None)
             net.notify("on_batch_begin", batch=None, training=True)
             loss = float(optimizer.step(loss_and_gradient))
@@ -205,12 +205,15 @@ def fit_lbfgs(net, rows, *, max_iter, max_fun, tol, alpha, chunk_rows=8192):
             net.notify("on_batch_end", batch=None, training=True)
             net.history.record("train_loss", current)
             net.notify("on_epoch_end", dataset_train=rows, dataset_valid=None)
+            # The limits first, then convergence, in scipy's order (as MLPClassifier reports them).
+            if iteration + 1 == max_iter:
+                break
+            if evaluations > max_fun:
+                reason = "max_fun"
+                break
             largest_gradient = max(float(p.grad.abs().max()) for p in parameters if p.grad is not None)
             if largest_gradient <= tol or (loss - current) / max(abs(loss), abs(current), 1.0) <= _FTOL:
                 reason = None
-                break
-            if evaluations >= max_fun:
-                reason = "max_fun"
                 break
     except KeyboardInterrupt:
         pass

@@ -217,6 +217,25 @@ def fused_supported(optimizer, device_type):
     return True
 
 
+class DivergenceGuard(Callback):
+    """Catch a non-finite training loss before any other callback sees the epoch's weights.
+
+    It comes first in the callbacks, so that VIANN never samples the
+    diverged weights: :class:`ConvergenceMonitor` then raises scikit-learn's
+    error, or (with a validation set) restores the best epoch.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        # The loss is computed before each step: the epoch's last step can leave
+        # non-finite weights behind a finite loss.
+        if math.isfinite(loss) and all(bool(torch.isfinite(p).all()) for p in net.module_.parameters()):
+            return
+        monitor = dict(net.callbacks_)["convergence"]
+        monitor.epochs_run_ += 1  # the diverged epoch ran; the monitor will not see its end
+        monitor._diverged(net, loss if not math.isfinite(loss) else float("nan"))
+
+
 class ConvergenceMonitor(Callback):
     """Stop training the way ``MLPClassifier`` does, and keep what it reports.
 
