@@ -207,7 +207,8 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
         """Logarithm of :meth:`predict_proba`, computed stably."""
         outputs = self._outputs(X).double()
         if self._multilabel:
-            return torch.nn.functional.logsigmoid(outputs).numpy()
+            # log of predict_proba itself, as MLPClassifier: the two agree to the last digit
+            return np.log(torch.sigmoid(outputs).numpy())
         if len(self.classes_) == 1:
             return np.zeros((len(outputs), 1))
         return torch.log_softmax(outputs, dim=1).numpy()

@@ -228,8 +228,9 @@ class DivergenceGuard(Callback):
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1, "train_loss"]
         # The loss is computed before each step: the epoch's last step can leave
-        # non-finite weights behind a finite loss.
-        if math.isfinite(loss) and all(bool(torch.isfinite(p).all()) for p in net.module_.parameters()):
+        # non-finite weights behind a finite loss, or weights whose squares (and
+        # so VIANN's variance) overflow.
+        if math.isfinite(loss) and all(bool(torch.isfinite(p * p).all()) for p in net.module_.parameters()):
             return
         monitor = dict(net.callbacks_)["convergence"]
         monitor.epochs_run_ += 1  # the diverged epoch ran; the monitor will not see its end
