@@ -1,5 +1,6 @@
 """Models saved by viann rank --save: skops, no pickle, the same predictions after loading."""
 
+import warnings
 import zipfile
 
 import numpy as np
@@ -8,6 +9,10 @@ import pytest
 
 pytest.importorskip("skops", reason="skops (cli extra) is not installed")
 
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from viann_sklearn import VIANNClassifier, VIANNRegressor  # noqa: E402
 from viann_sklearn._persist import ModelFileError, load_model, save_model  # noqa: E402
 from viann_sklearn._table import plan_columns, preprocessor  # noqa: E402
 from viann_sklearn.cli import _pipeline, build_parser  # noqa: E402
@@ -75,3 +80,22 @@ def test_other_files_are_not_models(tmp_path, contents):
     path.write_bytes(contents)
     with pytest.raises(ModelFileError, match="not a model saved by viann rank"):
         load_model(path)
+
+
+@pytest.mark.parametrize(
+    "estimator, y_kind",
+    [
+        (VIANNClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0), "multilabel"),
+        (VIANNRegressor(hidden_layer_sizes=(8,), max_iter=5, loss="poisson", random_state=0), "counts"),
+    ],
+)
+def test_multilabel_and_poisson_models_predict_the_same_after_loading(tmp_path, estimator, y_kind):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = (X[:, :2] > 0).astype(int) if y_kind == "multilabel" else rng.poisson(np.exp(X[:, 0]), size=(2, 40)).T
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = make_pipeline(StandardScaler(), estimator).fit(X, y)
+    save_model(model, tmp_path / "model.skops")
+    loaded = load_model(tmp_path / "model.skops")["model"]
+    np.testing.assert_allclose(loaded.predict(X), model.predict(X))

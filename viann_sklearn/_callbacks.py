@@ -1,5 +1,9 @@
 """skorch callback that gives any skorch net VIANN feature importances."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from skorch.callbacks import Callback
 
 from ._layers import is_main_process
@@ -92,33 +96,33 @@ class VarianceImportance(ImportanceResultsMixin, Callback):
     0
     """
 
-    def __init__(self, on="epoch", param_name=None, feature_axis=None):
+    def __init__(self, on: str = "epoch", param_name: str | None = None, feature_axis: int | None = None) -> None:
         self.on = on
         self.param_name = param_name
         self.feature_axis = feature_axis
 
-    def initialize(self):
+    def initialize(self) -> VarianceImportance:
         """Validate the options and forget every earlier fit."""
         check_tracking_options(self.on, self.param_name, self.feature_axis, type(self).__name__)
         self._start_over(self.on, self.param_name, self.feature_axis)
         return self
 
-    def on_train_begin(self, net, **kwargs):
+    def on_train_begin(self, net: Any, **kwargs: Any) -> None:
         if not hasattr(self, "tracker_"):  # used without net.initialize()
             self.initialize()
         self.tracking_ = is_main_process()
         if self.tracking_:
             self.tracker_.begin(net.module_)
 
-    def on_batch_end(self, net, training=False, **kwargs):
+    def on_batch_end(self, net: Any, training: bool = False, **kwargs: Any) -> None:
         if training and self.tracking_:
             self.tracker_.after_step()
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
         if self.tracking_:
             self.tracker_.after_epoch()
 
-    def on_train_end(self, net, **kwargs):
+    def on_train_end(self, net: Any, **kwargs: Any) -> None:
         if self.tracking_:
             self._finish_tracking()
 
@@ -172,19 +176,21 @@ class MetricThreshold(Callback):
     True
     """
 
-    def __init__(self, monitor="valid_acc", threshold=0.95, min_epochs=5, lower_is_better=False):
+    def __init__(
+        self, monitor: str = "valid_acc", threshold: float = 0.95, min_epochs: int = 5, lower_is_better: bool = False
+    ) -> None:
         self.monitor = monitor
         self.threshold = threshold
         self.min_epochs = min_epochs
         self.lower_is_better = lower_is_better
 
-    def initialize(self):
+    def initialize(self) -> MetricThreshold:
         check_threshold_options(self.monitor, self.threshold, self.min_epochs, self.lower_is_better,
                                 type(self).__name__)
-        self.stopped_epoch_ = None
+        self.stopped_epoch_: int | None = None
         return self
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
         last_epoch = net.history[-1]
         if self.monitor not in last_epoch:
             known = sorted(key for key in last_epoch if key != "batches")

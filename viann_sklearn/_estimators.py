@@ -523,7 +523,7 @@ class _BaseVIANN(BaseEstimator):
 
     # ------------------------------------------------------------ importances
     @property
-    def variance_importance_(self):
+    def variance_importance_(self) -> VarianceImportance:
         """The :class:`VarianceImportance` callback that tracked training."""
         check_is_fitted(self)
         callbacks = dict(self.net_.callbacks_)
@@ -532,7 +532,7 @@ class _BaseVIANN(BaseEstimator):
         return callbacks["variance_importance"]
 
     @property
-    def feature_importances_(self):
+    def feature_importances_(self) -> np.ndarray:
         """VIANN importance of each feature: ndarray of shape (n_features,), >= 0, sums to 1.
 
         A column that was constant in all the training data gets exactly 0:
@@ -554,13 +554,13 @@ class _BaseVIANN(BaseEstimator):
         return importances
 
     @property
-    def coefs_(self):
+    def coefs_(self) -> list[np.ndarray]:
         """Weight matrices, ``coefs_[i]`` of shape (n_in, n_out), as in MLPClassifier."""
         check_is_fitted(self)
         return [layer.weight.detach().cpu().numpy().T.copy() for layer in self._linear_layers()]
 
     @property
-    def intercepts_(self):
+    def intercepts_(self) -> list[np.ndarray]:
         """Bias vectors, ``intercepts_[i]`` of shape (n_out,), as in MLPClassifier."""
         check_is_fitted(self)
         return [layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()]

@@ -59,6 +59,8 @@ def save_model(model: Pipeline, path: str | Path, **metadata: Any) -> None:
         "state": list(state.values()),
         "n_features_in": int(network.n_features_in_),
         "classes": getattr(network, "classes_", None),
+        "multilabel": bool(getattr(network, "_multilabel", False)),
+        "n_outputs": int(network.n_outputs_),
         # VIANNRegressor predicts in standard units and converts back with these
         "target_shift": getattr(network, "_target_shift", None),
         "target_scale": getattr(network, "_target_scale", None),
@@ -124,10 +126,15 @@ def _rebuild(described: dict[str, Any]) -> Any:
         **{**params, "max_iter": 1, "early_stopping": False, "importance_on": None, "random_state": 0}
     )
     n_features, classes = described["n_features_in"], described["classes"]
-    if classes is not None:
+    if classes is not None and described.get("multilabel", False):
+        y = np.eye(2, len(classes), dtype=int)  # two rows of a label-indicator matrix, one column per label
+    elif classes is not None:
         y = np.asarray(classes)
     else:
-        n_outputs = 1 if described["target_shift"] is None else np.size(described["target_shift"])
+        # Files saved before n_outputs was stored: the target statistics have one entry per target.
+        n_outputs = described.get("n_outputs") or (
+            1 if described["target_shift"] is None else np.size(described["target_shift"])
+        )
         y = np.zeros((2, n_outputs)) if n_outputs > 1 else np.zeros(2)
     X = np.zeros((len(y), n_features))
     with warnings.catch_warnings():
