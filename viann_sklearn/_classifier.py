@@ -34,6 +34,9 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
     classes_ : ndarray of shape (n_classes,)
         Class labels; for a multilabel indicator y, the label column numbers
         ``0 .. n_labels - 1``, as MLPClassifier sets them.
+    n_outputs_ : int
+        Output units of the network: the number of classes (2 for a binary
+        classifier, whose outputs go through softmax), or of labels.
 """
         + _SHARED_ATTRIBUTES_DOC
         + """

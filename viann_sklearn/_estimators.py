@@ -585,9 +585,10 @@ _SHARED_PARAMETERS_DOC = """
         Width of each hidden layer.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
-    solver : {"sgd", "adam"}, default="sgd"
-        ``torch.optim.SGD`` or ``torch.optim.Adam``. MLPClassifier's "lbfgs"
-        is not offered: VIANN needs the weights of a stochastic training run.
+    solver : {"sgd", "adam", "lbfgs"}, default="sgd"
+        ``torch.optim.SGD``, ``torch.optim.Adam``, or full-batch
+        ``torch.optim.LBFGS`` (VIANN samples the weights after every L-BFGS
+        iteration; no ``partial_fit``, no early stopping, as in MLPClassifier).
         The defaults of ``solver``, ``alpha``, ``learning_rate_init``,
         ``weight_init`` and ``standardize`` differ from MLPClassifier's: they
         were chosen on data with known informative features, where
@@ -600,8 +601,15 @@ _SHARED_PARAMETERS_DOC = """
         their final size, sees them as such.
     batch_size : int or "auto", default="auto"
         Size of the minibatches; "auto" is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        Schedule of "sgd"'s learning rate, as in MLPClassifier: constant;
+        ``learning_rate_init / (t + 1) ** power_t`` after every epoch (``t``
+        the samples seen); or divided by 5 each time the stopping rule would
+        stop, until it is at most 1e-6.
     learning_rate_init : float, default=0.01
         Learning rate of the optimizer.
+    power_t : float, default=0.5
+        Exponent of "invscaling".
     max_iter : int, default=200
         Maximum number of epochs.
     shuffle : bool, default=True
@@ -612,7 +620,7 @@ _SHARED_PARAMETERS_DOC = """
     tol : float, default=1e-4
         Minimum improvement of the loss (or validation score) that counts.
     verbose : bool, default=False
-        Print skorch's table of epochs.
+        Print ``Iteration N, loss = ...`` after every epoch, as MLPClassifier does.
     warm_start : bool, default=False
         Continue from the previous fit (weights and VIANN variance) instead
         of starting over.
@@ -641,6 +649,8 @@ _SHARED_PARAMETERS_DOC = """
         Adam's numerical stability term.
     n_iter_no_change : int, default=10
         Epochs without an improvement of ``tol`` that end training.
+    max_fun : int, default=15000
+        Most loss evaluations of "lbfgs".
     weight_init : "glorot_uniform" or float, default=0.05
         Initial weights: MLPClassifier's Glorot-uniform, or a float, the
         standard deviation of a zero-mean normal (biases start at zero). The
@@ -690,9 +700,14 @@ _SHARED_ATTRIBUTES_DOC = """
     best_validation_score_ : float or None
         Best validation score with early stopping.
     n_iter_ : int
-        Number of epochs trained.
+        Epochs (L-BFGS iterations) of the latest ``fit``, also with
+        ``warm_start``; ``partial_fit`` adds one.
     t_ : int
         Number of training samples seen.
+    n_layers_ : int
+        Number of layers, input and output included.
+    out_activation_ : {"softmax", "logistic", "identity", "exp"}
+        What turns the outputs into predictions.
     coefs_, intercepts_ : list of ndarray
         Weights and biases of each layer, in MLPClassifier's layout.
 """
