@@ -41,3 +41,10 @@ def test_paper_experiment_quick_mode_prints_both_tables():
     assert "boston (removed from scikit-learn)" in output
     # ... and the library's defaults on the same data
     assert "| **mean** |" in output and "| diabetes | 1 |" in output
+
+
+def test_real_data_quick_mode_scores_both_protocols():
+    output = _run_benchmark("real_data.py", "--quick")
+    assert "### Protocol truth" in output and "### Protocol shadow" in output
+    for column in ("VIANN", "permutation", "RF impurity", "seconds beyond the fit"):
+        assert column in output
