@@ -12,8 +12,10 @@ While the network learns, the shadows' share falls. Once the held-out loss
 stops falling, the network memorises the training rows, through whatever
 inputs help, shadows included: their weights move again, and VIANN, which
 scores movement, counts it. That is why ``early_stopping="auto"`` is the
-default: it stops near the bottom of the held-out loss and keeps the
-importances of that epoch.
+default: it aims to stop near the bottom of the held-out loss and keeps the
+importances of that epoch. On this table it is also where it does worst: its
+validation set is 34 rows, whose score is noisy, and the printout below shows
+how late it stopped here.
 
 Then :class:`~viann_sklearn.VIANNSelector` turns the same idea into an answer:
 it trains once with shadows and keeps the features whose importance beats them.
