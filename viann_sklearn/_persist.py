@@ -126,6 +126,7 @@ def _rebuild(described: dict[str, Any]) -> Any:
         **{**params, "max_iter": 1, "early_stopping": False, "importance_on": None, "random_state": 0}
     )
     n_features, classes = described["n_features_in"], described["classes"]
+    y: np.ndarray
     if classes is not None and described.get("multilabel", False):
         y = np.eye(2, len(classes), dtype=int)  # two rows of a label-indicator matrix, one column per label
     elif classes is not None:
