@@ -76,17 +76,24 @@ def torch_network(n_features, n_classes):
 def torch_sgd(network):
     weights = [p for name, p in network.named_parameters() if name.endswith("weight")]
     biases = [p for name, p in network.named_parameters() if name.endswith("bias")]
-    return torch.optim.SGD([{"params": weights, "weight_decay": WEIGHT_DECAY}, {"params": biases}],
-                           lr=LEARNING_RATE, momentum=MOMENTUM)
+    return torch.optim.SGD(
+        [{"params": weights, "weight_decay": WEIGHT_DECAY}, {"params": biases}], lr=LEARNING_RATE, momentum=MOMENTUM
+    )
 
 
 def with_estimator(X, y, seed):
     model = VIANNClassifier(
-        hidden_layer_sizes=HIDDEN, solver="sgd", learning_rate_init=LEARNING_RATE, momentum=MOMENTUM,
-        nesterovs_momentum=False, weight_init=INIT_STD,
+        hidden_layer_sizes=HIDDEN,
+        solver="sgd",
+        learning_rate_init=LEARNING_RATE,
+        momentum=MOMENTUM,
+        nesterovs_momentum=False,
+        weight_init=INIT_STD,
         alpha=WEIGHT_DECAY * BATCH_SIZE,  # alpha / batch is the decay
-        batch_size=BATCH_SIZE, max_iter=EPOCHS,
-        n_iter_no_change=np.inf, random_state=seed,
+        batch_size=BATCH_SIZE,
+        max_iter=EPOCHS,
+        n_iter_no_change=np.inf,
+        random_state=seed,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed number of epochs, on purpose
@@ -96,11 +103,18 @@ def with_estimator(X, y, seed):
 def with_skorch_callback(X, y, seed):
     torch.manual_seed(seed)
     net = NeuralNetClassifier(
-        torch_network(X.shape[1], 3), criterion=nn.CrossEntropyLoss, optimizer=torch.optim.SGD,
-        optimizer__momentum=MOMENTUM, optimizer__weight_decay=WEIGHT_DECAY,
+        torch_network(X.shape[1], 3),
+        criterion=nn.CrossEntropyLoss,
+        optimizer=torch.optim.SGD,
+        optimizer__momentum=MOMENTUM,
+        optimizer__weight_decay=WEIGHT_DECAY,
         optimizer__param_groups=[("*bias", {"weight_decay": 0.0})],
-        lr=LEARNING_RATE, batch_size=BATCH_SIZE, max_epochs=EPOCHS,
-        iterator_train__shuffle=True, train_split=None, verbose=0,
+        lr=LEARNING_RATE,
+        batch_size=BATCH_SIZE,
+        max_epochs=EPOCHS,
+        iterator_train__shuffle=True,
+        train_split=None,
+        verbose=0,
         callbacks=[VarianceImportance()],
     )
     net.fit(X, y)
@@ -130,17 +144,22 @@ def with_keras(X, y, seed):
     from viann_sklearn.keras import VarianceImportanceKeras
 
     keras.utils.set_random_seed(seed)
+
     def dense(width, activation):
         # Keras's l2(c) adds c * sum(w^2) to the loss: gradient 2c * w.
-        return keras.layers.Dense(width, activation=activation,
-                                  kernel_initializer=keras.initializers.RandomNormal(stddev=INIT_STD),
-                                  kernel_regularizer=keras.regularizers.l2(WEIGHT_DECAY / 2))
+        return keras.layers.Dense(
+            width,
+            activation=activation,
+            kernel_initializer=keras.initializers.RandomNormal(stddev=INIT_STD),
+            kernel_regularizer=keras.regularizers.l2(WEIGHT_DECAY / 2),
+        )
 
     model = keras.Sequential(
         [keras.Input((X.shape[1],))] + [dense(width, "relu") for width in HIDDEN] + [dense(3, "softmax")]
     )
-    model.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE, momentum=MOMENTUM),
-                  loss="sparse_categorical_crossentropy")
+    model.compile(
+        optimizer=keras.optimizers.SGD(LEARNING_RATE, momentum=MOMENTUM), loss="sparse_categorical_crossentropy"
+    )
     viann = VarianceImportanceKeras()
     model.fit(X, y, epochs=EPOCHS, batch_size=BATCH_SIZE, verbose=0, callbacks=[viann])
     return viann.feature_importances_
@@ -183,9 +202,11 @@ def run(seeds):
 
 
 def print_report(feature_names, importances, seconds, forest, seeds):
-    print(f"iris, {seeds} seeds; network {'-'.join(map(str, HIDDEN))} ReLU, init N(0, {INIT_STD}), "
-          f"L2 decay {WEIGHT_DECAY}, SGD lr={LEARNING_RATE} momentum={MOMENTUM}, batch {BATCH_SIZE}, "
-          f"{EPOCHS} epochs.")
+    print(
+        f"iris, {seeds} seeds; network {'-'.join(map(str, HIDDEN))} ReLU, init N(0, {INIT_STD}), "
+        f"L2 decay {WEIGHT_DECAY}, SGD lr={LEARNING_RATE} momentum={MOMENTUM}, batch {BATCH_SIZE}, "
+        f"{EPOCHS} epochs."
+    )
     print()
     header = f"{'adapter':<38}" + "".join(f"{name[:12]:>13}" for name in feature_names)
     print("Mean importances")
@@ -199,8 +220,10 @@ def print_report(feature_names, importances, seconds, forest, seeds):
     for name, runs in importances.items():
         pearson = [pearsonr(run, trees).statistic for run, trees in zip(runs, forest)]
         spearman = [spearmanr(run, trees).statistic for run, trees in zip(runs, forest)]
-        print(f"{name:<38}{np.mean(pearson):>8.2f} ± {np.std(pearson):.2f}"
-              f"{np.mean(spearman):>8.2f} ± {np.std(spearman):.2f}{seconds[name] / seeds:>11.2f}")
+        print(
+            f"{name:<38}{np.mean(pearson):>8.2f} ± {np.std(pearson):.2f}"
+            f"{np.mean(spearman):>8.2f} ± {np.std(spearman):.2f}{seconds[name] / seeds:>11.2f}"
+        )
     print()
     print("Adapters against each other: Spearman, mean over seeds")
     worst = 1.0

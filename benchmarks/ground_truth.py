@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from peer_methods import garson, integrated_gradients, olden
 from sklearn.datasets import make_classification, make_friedman1
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.exceptions import ConvergenceWarning
@@ -47,7 +48,6 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from peer_methods import garson, integrated_gradients, olden
 from viann_sklearn import VIANNClassifier, VIANNRegressor
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -94,17 +94,28 @@ def xor_interaction(rng, n_samples):
 
 def mixed_units_regression(rng, n_samples):
     informative = rng.normal(size=(n_samples, 4))
-    y = (informative[:, 0] + 2 * np.sin(informative[:, 1]) + informative[:, 2] * informative[:, 3]
-         + 0.3 * rng.normal(size=n_samples))
+    y = (
+        informative[:, 0]
+        + 2 * np.sin(informative[:, 1])
+        + informative[:, 2] * informative[:, 3]
+        + 0.3 * rng.normal(size=n_samples)
+    )
     X = np.hstack([informative, _noise_columns(rng, n_samples, 4)])
     return _in_mixed_units(rng, X), y, np.arange(N_FEATURES) < 4
 
 
 # Held out: written before the defaults were chosen, evaluated only after.
 def hypercube_clusters(rng, n_samples):
-    X, y = make_classification(n_samples, n_features=N_FEATURES, n_informative=5, n_redundant=0,
-                               n_repeated=0, n_clusters_per_class=2, shuffle=False,
-                               random_state=rng.integers(2**31))
+    X, y = make_classification(
+        n_samples,
+        n_features=N_FEATURES,
+        n_informative=5,
+        n_redundant=0,
+        n_repeated=0,
+        n_clusters_per_class=2,
+        shuffle=False,
+        random_state=rng.integers(2**31),
+    )
     return X, y, np.arange(N_FEATURES) < 5
 
 
@@ -118,8 +129,14 @@ def sine_threshold_mixed_units(rng, n_samples):
 
 def additive_nonlinear(rng, n_samples):
     informative = rng.normal(size=(n_samples, 5))
-    y = (informative[:, 0] ** 2 + np.abs(informative[:, 1]) + np.exp(informative[:, 2] / 2)
-         + np.tanh(2 * informative[:, 3]) + informative[:, 4] + 0.3 * rng.normal(size=n_samples))
+    y = (
+        informative[:, 0] ** 2
+        + np.abs(informative[:, 1])
+        + np.exp(informative[:, 2] / 2)
+        + np.tanh(2 * informative[:, 3])
+        + informative[:, 4]
+        + 0.3 * rng.normal(size=n_samples)
+    )
     return np.hstack([informative, _noise_columns(rng, n_samples, 5)]), y, np.arange(N_FEATURES) < 5
 
 
@@ -154,13 +171,16 @@ CANDIDATES = {
     "+ standardize, alpha=1, init 0.05": dict(alpha=1.0, weight_init=0.05),
     "+ standardize, alpha=3, init 0.05": dict(alpha=3.0, weight_init=0.05),
     "+ standardize, alpha=10": dict(alpha=10.0),
-    "+ standardize, sgd lr 0.01, alpha=0.1, init 0.05": dict(solver="sgd", learning_rate_init=0.01, alpha=0.1,
-                                                            weight_init=0.05),
+    "+ standardize, sgd lr 0.01, alpha=0.1, init 0.05": dict(
+        solver="sgd", learning_rate_init=0.01, alpha=0.1, weight_init=0.05
+    ),
     "+ standardize, sgd lr 0.01, alpha=1": dict(solver="sgd", learning_rate_init=0.01, alpha=1.0),
-    "+ standardize, sgd lr 0.01, alpha=1, init 0.05": dict(solver="sgd", learning_rate_init=0.01, alpha=1.0,
-                                                          weight_init=0.05),
-    "+ standardize, sgd lr 0.01, alpha=3, init 0.05": dict(solver="sgd", learning_rate_init=0.01, alpha=3.0,
-                                                          weight_init=0.05),
+    "+ standardize, sgd lr 0.01, alpha=1, init 0.05": dict(
+        solver="sgd", learning_rate_init=0.01, alpha=1.0, weight_init=0.05
+    ),
+    "+ standardize, sgd lr 0.01, alpha=3, init 0.05": dict(
+        solver="sgd", learning_rate_init=0.01, alpha=3.0, weight_init=0.05
+    ),
 }
 
 
@@ -188,10 +208,14 @@ def evaluate_methods(generator, seed, n_samples, estimator_params):
     """AUC of every method and its cost beyond the fit, on one dataset."""
     X_train, X_test, y_train, y_test, informative = make_data(generator, seed, n_samples)
     net, fit_seconds = timed(lambda: viann(generator.task, random_state=seed, **estimator_params).fit(X_train, y_train))
-    batch_net, batch_seconds = timed(lambda: viann(generator.task, random_state=seed, importance_on="batch",
-                                                   **estimator_params).fit(X_train, y_train))
-    permutation, permutation_seconds = timed(lambda: permutation_importance(
-        net, X_test, y_test, n_repeats=5, random_state=seed).importances_mean)
+    batch_net, batch_seconds = timed(
+        lambda: viann(generator.task, random_state=seed, importance_on="batch", **estimator_params).fit(
+            X_train, y_train
+        )
+    )
+    permutation, permutation_seconds = timed(
+        lambda: permutation_importance(net, X_test, y_test, n_repeats=5, random_state=seed).importances_mean
+    )
     # Garson and Olden read the weights of the standardised inputs when the
     # net standardises: both then compare columns on the same scale.
     garson_scores, garson_seconds = timed(lambda: garson(net.coefs_))
@@ -202,8 +226,9 @@ def evaluate_methods(generator, seed, n_samples, estimator_params):
     if HAS_CAPTUM:
         targets = net.predict(X_test) if generator.task == "classification" else None
         targets = None if targets is None else np.searchsorted(net.classes_, targets)
-        gradients, gradients_seconds = timed(lambda: integrated_gradients(
-            net.net_.module_, X_test, X_train.mean(axis=0), targets))
+        gradients, gradients_seconds = timed(
+            lambda: integrated_gradients(net.net_.module_, X_test, X_train.mean(axis=0), targets)
+        )
     scores = {
         "VIANN epoch": (net.feature_importances_, 0.0),
         "VIANN batch": (batch_net.feature_importances_, batch_seconds - fit_seconds),
@@ -253,18 +278,23 @@ def reference_score(generator, seed, n_samples):
 def format_table(header, rows):
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     line = lambda cells: "| " + " | ".join(str(cell).ljust(width) for cell, width in zip(cells, widths)) + " |"
-    return "\n".join([line(header), "|" + "|".join("-" * (width + 2) for width in widths) + "|",
-                      *map(line, rows)])
+    return "\n".join([line(header), "|" + "|".join("-" * (width + 2) for width in widths) + "|", *map(line, rows)])
 
 
 def run_candidates(seeds, n_samples):
     tuning = [generator for generator in GENERATORS if not generator.held_out]
-    header = ["candidate", *[generator.name for generator in tuning], "mean AUC", "min AUC",
-              "accuracy", "R²", "epochs"]
+    header = ["candidate", *[generator.name for generator in tuning], "mean AUC", "min AUC", "accuracy", "R²", "epochs"]
 
     def score_cells(scores_by_generator):
-        by_task = {task: [score for generator, scores in zip(tuning, scores_by_generator) if generator.task == task
-                          for score in scores] for task in ("classification", "regression")}
+        by_task = {
+            task: [
+                score
+                for generator, scores in zip(tuning, scores_by_generator)
+                if generator.task == task
+                for score in scores
+            ]
+            for task in ("classification", "regression")
+        }
         return [f"{np.mean(by_task['classification']):.3f}", f"{np.mean(by_task['regression']):.3f}"]
 
     rows = []
@@ -276,8 +306,16 @@ def run_candidates(seeds, n_samples):
             aucs += [auc for auc, _, _ in results]
             scores.append([score for _, score, _ in results])
             epochs += [n_iter for _, _, n_iter in results]
-        rows.append([label, *per_generator, f"{np.mean(aucs):.3f}", f"{np.min(aucs):.3f}", *score_cells(scores),
-                     f"{np.mean(epochs):.0f}"])
+        rows.append(
+            [
+                label,
+                *per_generator,
+                f"{np.mean(aucs):.3f}",
+                f"{np.min(aucs):.3f}",
+                *score_cells(scores),
+                f"{np.mean(epochs):.0f}",
+            ]
+        )
         print(f"  done: {label}", flush=True)
     reference = [[reference_score(generator, seed, n_samples) for seed in seeds] for generator in tuning]
     rows.append(["scikit-learn MLP, defaults, standardised", *[""] * len(tuning), "", "", *score_cells(reference), ""])
@@ -285,8 +323,15 @@ def run_candidates(seeds, n_samples):
 
 
 def run_methods(seeds, n_samples):
-    methods = ["VIANN epoch", "VIANN batch", "permutation", "Garson", "Olden", "random forest",
-               *(["Integrated Gradients"] if HAS_CAPTUM else [])]
+    methods = [
+        "VIANN epoch",
+        "VIANN batch",
+        "permutation",
+        "Garson",
+        "Olden",
+        "random forest",
+        *(["Integrated Gradients"] if HAS_CAPTUM else []),
+    ]
     header = ["generator", "task", *methods, "net score", "MLP score", "x1000 keeps ranks"]
     sections = []
     for held_out in (False, True):
@@ -300,15 +345,22 @@ def run_methods(seeds, n_samples):
                 group_aucs[method] += aucs
                 seconds[method] += [result["seconds"][method] for result in results]
                 cells.append(f"{np.mean(aucs):.3f} ± {np.std(aucs):.3f}")
-            rows.append([generator.name, generator.task, *cells,
-                         f"{np.mean([result['test_score'] for result in results]):.3f}",
-                         f"{np.mean([result['mlp_test_score'] for result in results]):.3f}",
-                         f"{sum(result['rescaled_rank_kept'] for result in results)}/{len(results)}"])
+            rows.append(
+                [
+                    generator.name,
+                    generator.task,
+                    *cells,
+                    f"{np.mean([result['test_score'] for result in results]):.3f}",
+                    f"{np.mean([result['mlp_test_score'] for result in results]):.3f}",
+                    f"{sum(result['rescaled_rank_kept'] for result in results)}/{len(results)}",
+                ]
+            )
             print(f"  done: {generator.name}", flush=True)
         rows.append(["**mean**", "", *[f"{np.mean(group_aucs[method]):.3f}" for method in methods], "", "", ""])
         rows.append(["**min (one run)**", "", *[f"{np.min(group_aucs[method]):.3f}" for method in methods], "", "", ""])
-        rows.append(["seconds beyond the fit", "", *[f"{np.mean(seconds[method]):.3f}" for method in methods],
-                     "", "", ""])
+        rows.append(
+            ["seconds beyond the fit", "", *[f"{np.mean(seconds[method]):.3f}" for method in methods], "", "", ""]
+        )
         title = "Held-out generators" if held_out else "Tuning generators"
         sections.append(f"### {title}\n\n" + format_table(header, rows))
     return "\n\n".join(sections)
@@ -329,9 +381,11 @@ def main(argv=None):
     else:
         table = run_methods(seeds, n_samples)
         name = "ground_truth"
-    header = (f"{len(seeds)} seed(s), {n_samples} rows x {N_FEATURES} features each, 25 % held out; "
-              f"ROC-AUC of informative vs noise features, mean ± std over seeds. "
-              f"Took {time.perf_counter() - started:.0f} s.")
+    header = (
+        f"{len(seeds)} seed(s), {n_samples} rows x {N_FEATURES} features each, 25 % held out; "
+        f"ROC-AUC of informative vs noise features, mean ± std over seeds. "
+        f"Took {time.perf_counter() - started:.0f} s."
+    )
     report = f"{header}\n\n{table}\n"
     print(report)
     if not args.quick:

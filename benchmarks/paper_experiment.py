@@ -80,6 +80,7 @@ from pathlib import Path
 import numpy as np
 import sklearn
 import torch
+from peer_methods import garson, garson_paper, lofo_losses
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris, load_wine
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.exceptions import ConvergenceWarning
@@ -87,7 +88,6 @@ from sklearn.metrics import log_loss, mean_squared_error
 from sklearn.preprocessing import scale
 from torch import nn
 
-from peer_methods import garson, garson_paper, lofo_losses
 from viann_sklearn import VarianceImportanceTorch, VIANNClassifier, VIANNRegressor
 from viann_sklearn._welford import RunningMoments, viann_scores
 
@@ -108,8 +108,7 @@ DATASETS = {
 }
 MODELS = ("NN1", "NN2", "DeepNN")
 CORRELATIONS = ("viann_vs_lofo", "viann_vs_rf", "garson_vs_lofo", "garson_vs_viann")
-RUN_FIELDS = ("model", "dataset", "seed", "epochs", "seconds", "valid_score", *CORRELATIONS,
-              "viann_library_vs_lofo")
+RUN_FIELDS = ("model", "dataset", "seed", "epochs", "seconds", "valid_score", *CORRELATIONS, "viann_library_vs_lofo")
 FEATURE_FIELDS = ("model", "dataset", "seed", "feature", "viann", "lofo", "garson", "rf")
 KERAS_EPSILON = 1e-7  # keras.backend.epsilon(): Adam's epsilon and the cross-entropy's clip
 NORMAL_STD = 0.05  # Keras 2's 'normal' initializer: RandomNormal(0, 0.05)
@@ -150,7 +149,7 @@ class KerasAdam(torch.optim.Optimizer):
                 t = state["t"]
                 state["m"].mul_(beta1).add_(parameter.grad, alpha=1 - beta1)
                 state["v"].mul_(beta2).addcmul_(parameter.grad, parameter.grad, value=1 - beta2)
-                step_size = group["lr"] * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+                step_size = group["lr"] * math.sqrt(1 - beta2**t) / (1 - beta1**t)
                 parameter.addcdiv_(state["m"], state["v"].sqrt().add_(group["eps"]), value=-step_size)
 
 
@@ -188,8 +187,14 @@ def build_network(model, n_in, n_out, width_divisor=1):
     if model != "DeepNN":
         raise ValueError(f"Unknown model {model!r}; expected one of {MODELS}.")
     # (width, initializer, L2 coefficient, dropout rate) of each Dense layer after the first.
-    hidden = [(1024, "normal", 0.0, 0.5), (2048, "normal", 0.1, 0.5), (4096, "uniform", 0.1, 0.5),
-              (2048, "uniform", 0.1, 0.5), (1024, "normal", 0.1, 0.5), (500, "normal", 0.0, 0.2)]
+    hidden = [
+        (1024, "normal", 0.0, 0.5),
+        (2048, "normal", 0.1, 0.5),
+        (4096, "uniform", 0.1, 0.5),
+        (2048, "uniform", 0.1, 0.5),
+        (1024, "normal", 0.1, 0.5),
+        (500, "normal", 0.0, 0.2),
+    ]
     first_width = 500 // width_divisor
     layers = [keras_dense(n_in, first_width), nn.ReLU(), keras_batch_norm(first_width), nn.Dropout(0.5)]
     penalties = []
@@ -241,8 +246,7 @@ def load(dataset):
 def garson_of(module):
     """The notebook's Garson: the first and the output kernel, as (n_in, n_out) matrices."""
     linears = [layer for layer in module.modules() if isinstance(layer, nn.Linear)]
-    return garson_paper(linears[0].weight.detach().double().numpy().T,
-                        linears[-1].weight.detach().double().numpy().T)
+    return garson_paper(linears[0].weight.detach().double().numpy().T, linears[-1].weight.detach().double().numpy().T)
 
 
 def train_paper_network(model, dataset, seed, quick=False):
@@ -274,7 +278,7 @@ def train_paper_network(model, dataset, seed, quick=False):
         module.train()
         order = torch.from_numpy(shuffler.permutation(n_train))
         for start in range(0, n_train, batch_size):  # Keras' batches: full ones, then the rest
-            batch = order[start:start + batch_size]
+            batch = order[start : start + batch_size]
             optimizer.zero_grad()
             loss = data_loss(module(X_train[batch]), Y_train[batch]) + l2_penalty(penalties)
             loss.backward()
@@ -301,10 +305,21 @@ def train_paper_network(model, dataset, seed, quick=False):
         with torch.inference_mode():
             return float(data_loss(module(torch.from_numpy(rows)), Y_all) + l2_penalty(penalties))
 
-    scores = {"viann": viann, "lofo": lofo_losses(loss_on, X), "garson": garson_of(module),
-              "rf": forest_importances(X, Y, task, seed), "viann_library": library_tracker.scores_}
-    facts = {"model": model, "dataset": dataset, "seed": seed, "epochs": epochs, "seconds": seconds,
-             "valid_score": valid_score}
+    scores = {
+        "viann": viann,
+        "lofo": lofo_losses(loss_on, X),
+        "garson": garson_of(module),
+        "rf": forest_importances(X, Y, task, seed),
+        "viann_library": library_tracker.scores_,
+    }
+    facts = {
+        "model": model,
+        "dataset": dataset,
+        "seed": seed,
+        "epochs": epochs,
+        "seconds": seconds,
+        "valid_score": valid_score,
+    }
     return facts, scores
 
 
@@ -329,17 +344,31 @@ def train_library_defaults(dataset, seed):
     # The notebook's Garson needs the first hidden width to equal the last; otherwise the
     # multi-layer extension (see peer_methods.garson).
     garson_scores = garson_paper(coefs[0], coefs[-1]) if coefs[0].shape[1] == coefs[-1].shape[0] else garson(coefs)
-    scores = {"viann": estimator.feature_importances_, "lofo": lofo_losses(loss_on, X), "garson": garson_scores,
-              "rf": forest_importances(X, Y, task, seed)}
-    facts = {"model": "defaults", "dataset": dataset, "seed": seed, "epochs": estimator.n_iter_,
-             "seconds": seconds, "valid_score": valid_score}
+    scores = {
+        "viann": estimator.feature_importances_,
+        "lofo": lofo_losses(loss_on, X),
+        "garson": garson_scores,
+        "rf": forest_importances(X, Y, task, seed),
+    }
+    facts = {
+        "model": "defaults",
+        "dataset": dataset,
+        "seed": seed,
+        "epochs": estimator.n_iter_,
+        "seconds": seconds,
+        "valid_score": valid_score,
+    }
     return facts, scores
 
 
 def forest_importances(X, Y, task, seed):
     """100 trees on the same X and Y as the network (one-hot Y: a multi-output forest, as in the notebook)."""
     forest_class = RandomForestClassifier if task == "classification" else RandomForestRegressor
-    return forest_class(n_estimators=100, random_state=seed).fit(X, Y if Y.shape[1] > 1 else Y.ravel()).feature_importances_
+    return (
+        forest_class(n_estimators=100, random_state=seed)
+        .fit(X, Y if Y.shape[1] > 1 else Y.ravel())
+        .feature_importances_
+    )
 
 
 def pearson(a, b):
@@ -394,12 +423,15 @@ def read_paper_table():
 
 def versions():
     try:
-        commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
-    return (f"viann-sklearn at git {commit}, Python {platform.python_version()}, torch {torch.__version__}, "
-            f"scikit-learn {sklearn.__version__}, numpy {np.__version__}")
+    return (
+        f"viann-sklearn at git {commit}, Python {platform.python_version()}, torch {torch.__version__}, "
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}"
+    )
 
 
 def paper_table(runs, paper):
@@ -418,8 +450,9 @@ def paper_table(runs, paper):
             cells = []
             for name in CORRELATIONS:
                 values = np.array([float(run[name]) for run in group])
-                cells.append(f"{values.mean():.2f} ± {values.std(ddof=1) if len(values) > 1 else 0:.2f} / "
-                             f"{published[name]:.2f}")
+                cells.append(
+                    f"{values.mean():.2f} ± {values.std(ddof=1) if len(values) > 1 else 0:.2f} / {published[name]:.2f}"
+                )
             epochs = np.median([int(run["epochs"]) for run in group])
             lines.append(f"| {model} | {dataset} | {len(group)} | {epochs:.0f} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -433,8 +466,15 @@ def paired_comparison(runs, paper):
     within. The mean gap over cells, with a paired t-interval over the cells,
     says whether we sit above or below the paper overall.
     """
-    header = ["correlation", "ours (mean of cells)", "paper (mean of cells)", "mean gap, 95 % CI over cells",
-              "cells above the paper", "within seed range", "cells below the paper"]
+    header = [
+        "correlation",
+        "ours (mean of cells)",
+        "paper (mean of cells)",
+        "mean gap, 95 % CI over cells",
+        "cells above the paper",
+        "within seed range",
+        "cells below the paper",
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     details = []
     from scipy.stats import t as student_t
@@ -457,9 +497,11 @@ def paired_comparison(runs, paper):
                 within += 1
         gaps = np.array(gaps)
         half_width = student_t.ppf(0.975, len(gaps) - 1) * gaps.std(ddof=1) / np.sqrt(len(gaps))
-        lines.append(f"| {name} | {np.mean(ours_means):.2f} | {np.mean(theirs):.2f} | "
-                     f"{gaps.mean():+.2f} [{gaps.mean() - half_width:+.2f}, {gaps.mean() + half_width:+.2f}] | "
-                     f"{len(above)} | {within} | {len(below)} |")
+        lines.append(
+            f"| {name} | {np.mean(ours_means):.2f} | {np.mean(theirs):.2f} | "
+            f"{gaps.mean():+.2f} [{gaps.mean() - half_width:+.2f}, {gaps.mean() + half_width:+.2f}] | "
+            f"{len(above)} | {within} | {len(below)} |"
+        )
         details.append(f"- {name}: above in {', '.join(above) or 'none'}; below in {', '.join(below) or 'none'}.")
     return "\n".join(lines) + "\n\n" + "\n".join(details)
 
@@ -503,15 +545,19 @@ def scatter_plot(feature_rows, path, seed):
     figure, axes = plt.subplots(1, len(MODELS), figsize=(4.2 * len(MODELS), 3.8), squeeze=False)
     for ax, model in zip(axes[0], MODELS):
         for dataset in DATASETS:
-            rows = [row for row in feature_rows
-                    if row["model"] == model and row["dataset"] == dataset and int(row["seed"]) == seed]
+            rows = [
+                row
+                for row in feature_rows
+                if row["model"] == model and row["dataset"] == dataset and int(row["seed"]) == seed
+            ]
             if not rows:
                 continue
             viann = np.array([float(row["viann"]) for row in rows])
             lofo = np.array([float(row["lofo"]) for row in rows])
             # min-max scaled, each dataset on its own, as the notebook's var_scores were
-            ax.scatter(min_max(viann), min_max(lofo), s=12, alpha=0.7,
-                       label=f"{dataset} (r={pearson(viann, lofo):.2f})")
+            ax.scatter(
+                min_max(viann), min_max(lofo), s=12, alpha=0.7, label=f"{dataset} (r={pearson(viann, lofo):.2f})"
+            )
         ax.set(title=f"{model}, seed {seed}", xlabel="VIANN (min-max scaled)", ylabel="LOFO loss (min-max scaled)")
         ax.legend(fontsize=7)
     figure.tight_layout()
@@ -527,8 +573,10 @@ def min_max(values):
 
 
 def feature_rows_of(facts, scores):
-    return [{**facts, "feature": i, **{name: scores[name][i] for name in ("viann", "lofo", "garson", "rf")}}
-            for i in range(len(scores["viann"]))]
+    return [
+        {**facts, "feature": i, **{name: scores[name][i] for name in ("viann", "lofo", "garson", "rf")}}
+        for i in range(len(scores["viann"]))
+    ]
 
 
 def report():
@@ -538,15 +586,19 @@ def report():
     paper = read_paper_table()
     # A network's seed counts only once it has run on every dataset: an
     # interrupted seed would weigh some of its cells more than others.
-    complete = {(model, seed) for model in MODELS for seed in {int(run["seed"]) for run in runs}
-                if set(DATASETS) <= {run["dataset"] for run in runs
-                                     if run["model"] == model and int(run["seed"]) == seed}}
+    complete = {
+        (model, seed)
+        for model in MODELS
+        for seed in {int(run["seed"]) for run in runs}
+        if set(DATASETS) <= {run["dataset"] for run in runs if run["model"] == model and int(run["seed"]) == seed}
+    }
     runs = [run for run in runs if (run["model"], int(run["seed"])) in complete]
     if not runs:
         return "No network has run on every dataset with one seed yet."
     seeds_of = {model: sorted(seed for name, seed in complete if name == model) for model in MODELS}
-    seed_lines = "; ".join(f"{model}: {len(seeds)} seeds ({', '.join(map(str, seeds))})"
-                           for model, seeds in seeds_of.items())
+    seed_lines = "; ".join(
+        f"{model}: {len(seeds)} seeds ({', '.join(map(str, seeds))})" for model, seeds in seeds_of.items()
+    )
     provenance = PROVENANCE.read_text().strip() if PROVENANCE.exists() else "(not recorded)"
     n_cells = len({(run["model"], run["dataset"]) for run in runs})
     library = np.array([float(run["viann_library_vs_lofo"]) for run in runs])
@@ -564,9 +616,12 @@ def report():
         f"VIANN as this package computes it (the initial weights counted as a sample) against LOFO, same runs: "
         f"{library.mean():.3f} on average, against {notebook.mean():.3f} for the notebook's VIANN; the largest "
         f"difference in one run is {np.abs(library - notebook).max():.3f}. Per network (package / notebook): "
-        + "; ".join(f"{model} {np.mean([float(run['viann_library_vs_lofo']) for run in runs if run['model'] == model]):.3f}"
-                    f" / {np.mean([float(run['viann_vs_lofo']) for run in runs if run['model'] == model]):.3f}"
-                    for model in MODELS if any(run["model"] == model for run in runs))
+        + "; ".join(
+            f"{model} {np.mean([float(run['viann_library_vs_lofo']) for run in runs if run['model'] == model]):.3f}"
+            f" / {np.mean([float(run['viann_vs_lofo']) for run in runs if run['model'] == model]):.3f}"
+            for model in MODELS
+            if any(run["model"] == model for run in runs)
+        )
         + ".\n"
     )
     return text
@@ -619,10 +674,12 @@ def main(argv=None):
                 facts, scores = train_library_defaults(dataset, seed)
                 runs.append({**facts, **correlations(scores)})
         append_rows(DEFAULTS_CSV, RUN_FIELDS, runs)
-        text = (f"Command: `{command}` (took {time.perf_counter() - started:.0f} s). Seeds {seeds[0]}–{seeds[-1]}; "
-                f"{versions()}. `VIANNClassifier`/`VIANNRegressor` with their defaults (`random_state=seed`), "
-                f"fitted on all rows; train score is accuracy or R² on those rows; LOFO uses the estimator's "
-                f"log-loss or squared error. Cells: mean ± std over seeds.\n\n{defaults_table(runs)}\n")
+        text = (
+            f"Command: `{command}` (took {time.perf_counter() - started:.0f} s). Seeds {seeds[0]}–{seeds[-1]}; "
+            f"{versions()}. `VIANNClassifier`/`VIANNRegressor` with their defaults (`random_state=seed`), "
+            f"fitted on all rows; train score is accuracy or R² on those rows; LOFO uses the estimator's "
+            f"log-loss or squared error. Cells: mean ± std over seeds.\n\n{defaults_table(runs)}\n"
+        )
         print(text)
         (RESULTS / "paper_experiment_defaults.md").write_text(text)
         return
@@ -638,12 +695,17 @@ def main(argv=None):
                 row = {**facts, **correlations(scores)}
                 append_rows(RUNS_CSV, RUN_FIELDS, [row])
                 append_rows(FEATURES_CSV, FEATURE_FIELDS, feature_rows_of(facts, scores))
-                print(f"seed {seed} {model} {dataset}: {facts['epochs']} epochs, {facts['seconds']:.0f} s, "
-                      f"VIANN vs LOFO {row['viann_vs_lofo']:.2f}", flush=True)
+                print(
+                    f"seed {seed} {model} {dataset}: {facts['epochs']} epochs, {facts['seconds']:.0f} s, "
+                    f"VIANN vs LOFO {row['viann_vs_lofo']:.2f}",
+                    flush=True,
+                )
     with open(PROVENANCE, "a") as handle:
-        handle.write(f"- `{command}`: seeds {seeds[0]}–{seeds[-1]}, models {' '.join(args.models)}, took "
-                     f"{time.perf_counter() - started:.0f} s, finished {time.strftime('%Y-%m-%d %H:%M')}; "
-                     f"{versions()}\n")
+        handle.write(
+            f"- `{command}`: seeds {seeds[0]}–{seeds[-1]}, models {' '.join(args.models)}, took "
+            f"{time.perf_counter() - started:.0f} s, finished {time.strftime('%Y-%m-%d %H:%M')}; "
+            f"{versions()}\n"
+        )
     text = report()
     print(text)
     (RESULTS / "paper_experiment.md").write_text(text)

@@ -117,4 +117,3 @@ def integrated_gradients(module, X, baseline, targets=None, n_steps=32):
         inputs, baselines=baselines, target=None if targets is None else torch.as_tensor(targets), n_steps=n_steps
     )
     return attributions.abs().mean(dim=0).detach().cpu().double().numpy()
-

@@ -86,23 +86,46 @@ def hand_written_loop(X, y, batch_size, epochs, fused=False):
 def ours(X, y, batch_size, epochs, importance_on="epoch", standardize=False):
     # The same task as the loop's: Adam, Glorot initialisation, inputs already
     # standardised by load() (not the estimator's defaults, which train with SGD).
-    return VIANNClassifier(hidden_layer_sizes=HIDDEN, batch_size=batch_size, max_iter=epochs,
-                           solver="adam", learning_rate_init=LEARNING_RATE, alpha=1e-4,
-                           weight_init="glorot_uniform", standardize=standardize, n_iter_no_change=np.inf,
-                           importance_on=importance_on, random_state=0).fit(X, y)
+    return VIANNClassifier(
+        hidden_layer_sizes=HIDDEN,
+        batch_size=batch_size,
+        max_iter=epochs,
+        solver="adam",
+        learning_rate_init=LEARNING_RATE,
+        alpha=1e-4,
+        weight_init="glorot_uniform",
+        standardize=standardize,
+        n_iter_no_change=np.inf,
+        importance_on=importance_on,
+        random_state=0,
+    ).fit(X, y)
 
 
 def skorch_default(X, y, batch_size, epochs):
     torch.manual_seed(0)
-    net = NeuralNetClassifier(torch_network(X.shape[1], int(y.max()) + 1), criterion=nn.CrossEntropyLoss,
-                              optimizer=torch.optim.Adam, lr=LEARNING_RATE, batch_size=batch_size,
-                              max_epochs=epochs, train_split=None, iterator_train__shuffle=True, verbose=0)
+    net = NeuralNetClassifier(
+        torch_network(X.shape[1], int(y.max()) + 1),
+        criterion=nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=LEARNING_RATE,
+        batch_size=batch_size,
+        max_epochs=epochs,
+        train_split=None,
+        iterator_train__shuffle=True,
+        verbose=0,
+    )
     return net.fit(X, y)
 
 
 def mlp_classifier(X, y, batch_size, epochs):
-    return MLPClassifier(hidden_layer_sizes=HIDDEN, batch_size=batch_size, max_iter=epochs,
-                         learning_rate_init=LEARNING_RATE, n_iter_no_change=np.inf, random_state=0).fit(X, y)
+    return MLPClassifier(
+        hidden_layer_sizes=HIDDEN,
+        batch_size=batch_size,
+        max_iter=epochs,
+        learning_rate_init=LEARNING_RATE,
+        n_iter_no_change=np.inf,
+        random_state=0,
+    ).fit(X, y)
 
 
 def warm_up():
@@ -140,65 +163,94 @@ def median_ratio(seconds, numerator, denominator):
 
 
 def fit_section(configs, epochs, rounds):
-    print(f"1. fit: MLP {'-'.join(map(str, HIDDEN))}, Adam, {epochs} epochs; median seconds over {rounds} "
-          "alternated rounds, and medians of per-round ratios")
-    header = (f"{'data':<14}{'batch':>6}{'ours':>8}{'loop':>8}{'loop*':>8}{'skorch':>8}{'MLPClf':>8}"
-              f"{'ours/loop':>11}{'ours/loop*':>12}{'skorch/loop':>13}{'ours/MLPClf':>13}")
+    print(
+        f"1. fit: MLP {'-'.join(map(str, HIDDEN))}, Adam, {epochs} epochs; median seconds over {rounds} "
+        "alternated rounds, and medians of per-round ratios"
+    )
+    header = (
+        f"{'data':<14}{'batch':>6}{'ours':>8}{'loop':>8}{'loop*':>8}{'skorch':>8}{'MLPClf':>8}"
+        f"{'ours/loop':>11}{'ours/loop*':>12}{'skorch/loop':>13}{'ours/MLPClf':>13}"
+    )
     print(header)
     worst = {"loop": 0.0, "mlp": 0.0}
     for data_name, batch_size in configs:
         X, y = load(data_name)
-        seconds = alternate({
-            "ours": lambda: ours(X, y, batch_size, epochs),
-            "loop": lambda: hand_written_loop(X, y, batch_size, epochs),
-            "loop*": lambda: hand_written_loop(X, y, batch_size, epochs, fused=True),
-            "skorch": lambda: skorch_default(X, y, batch_size, epochs),
-            "mlp": lambda: mlp_classifier(X, y, batch_size, epochs),
-        }, rounds)
+        seconds = alternate(
+            {
+                "ours": lambda: ours(X, y, batch_size, epochs),
+                "loop": lambda: hand_written_loop(X, y, batch_size, epochs),
+                "loop*": lambda: hand_written_loop(X, y, batch_size, epochs, fused=True),
+                "skorch": lambda: skorch_default(X, y, batch_size, epochs),
+                "mlp": lambda: mlp_classifier(X, y, batch_size, epochs),
+            },
+            rounds,
+        )
         ratio_loop, ratio_mlp = median_ratio(seconds, "ours", "loop"), median_ratio(seconds, "ours", "mlp")
         worst = {"loop": max(worst["loop"], ratio_loop), "mlp": max(worst["mlp"], ratio_mlp)}
-        print(f"{data_name:<14}{batch_size:>6}" + "".join(f"{np.median(seconds[n]):>8.2f}" for n in seconds)
-              + f"{ratio_loop:>11.2f}{median_ratio(seconds, 'ours', 'loop*'):>12.2f}"
-              + f"{median_ratio(seconds, 'skorch', 'loop'):>13.2f}{ratio_mlp:>13.2f}")
+        print(
+            f"{data_name:<14}{batch_size:>6}"
+            + "".join(f"{np.median(seconds[n]):>8.2f}" for n in seconds)
+            + f"{ratio_loop:>11.2f}{median_ratio(seconds, 'ours', 'loop*'):>12.2f}"
+            + f"{median_ratio(seconds, 'skorch', 'loop'):>13.2f}{ratio_mlp:>13.2f}"
+        )
     print("loop = hand-written loop with torch's default Adam; loop* = the same with fused Adam, as ours uses.")
-    print(f"Worst configuration: ours/loop {worst['loop']:.2f} (target <= 1.3), "
-          f"ours/MLPClassifier {worst['mlp']:.2f} (target <= 1.0)\n")
+    print(
+        f"Worst configuration: ours/loop {worst['loop']:.2f} (target <= 1.3), "
+        f"ours/MLPClassifier {worst['mlp']:.2f} (target <= 1.0)\n"
+    )
 
 
 def tracking_section(configs, epochs, rounds):
-    print(f"2. Tracking overhead: fit with importance_on=None / 'epoch' / 'batch', {epochs} epochs, "
-          f"{rounds} rounds")
+    print(f"2. Tracking overhead: fit with importance_on=None / 'epoch' / 'batch', {epochs} epochs, {rounds} rounds")
     print(f"{'data':<14}{'batch':>6}{'off s':>8}{'epoch s':>9}{'batch s':>9}{'epoch':>9}{'batch':>9}")
     worst = {"epoch": -np.inf, "batch": -np.inf}
     for data_name, batch_size in configs:
         X, y = load(data_name)
-        seconds = alternate({mode or "off": (lambda mode=mode: ours(X, y, batch_size, epochs, mode))
-                             for mode in (None, "epoch", "batch")}, rounds)
+        seconds = alternate(
+            {
+                mode or "off": (lambda mode=mode: ours(X, y, batch_size, epochs, mode))
+                for mode in (None, "epoch", "batch")
+            },
+            rounds,
+        )
         overhead = {mode: 100 * (median_ratio(seconds, mode, "off") - 1) for mode in ("epoch", "batch")}
         worst = {mode: max(worst[mode], overhead[mode]) for mode in worst}
-        print(f"{data_name:<14}{batch_size:>6}{np.median(seconds['off']):>8.2f}{np.median(seconds['epoch']):>9.2f}"
-              f"{np.median(seconds['batch']):>9.2f}{overhead['epoch']:>8.1f}%{overhead['batch']:>8.1f}%")
-    print(f"Worst configuration: epoch {worst['epoch']:+.1f} % (target <= 3 %), "
-          f"batch {worst['batch']:+.1f} % (target <= 15 %)\n")
+        print(
+            f"{data_name:<14}{batch_size:>6}{np.median(seconds['off']):>8.2f}{np.median(seconds['epoch']):>9.2f}"
+            f"{np.median(seconds['batch']):>9.2f}{overhead['epoch']:>8.1f}%{overhead['batch']:>8.1f}%"
+        )
+    print(
+        f"Worst configuration: epoch {worst['epoch']:+.1f} % (target <= 3 %), "
+        f"batch {worst['batch']:+.1f} % (target <= 15 %)\n"
+    )
 
 
 def defaults_section(configs, epochs, rounds):
-    print(f"6. Defaults, {epochs} epochs, {rounds} rounds: the cost of standardize=True on the task above, "
-          "and our defaults (SGD, standardize) against MLPClassifier's (Adam), per epoch")
+    print(
+        f"6. Defaults, {epochs} epochs, {rounds} rounds: the cost of standardize=True on the task above, "
+        "and our defaults (SGD, standardize) against MLPClassifier's (Adam), per epoch"
+    )
     print(f"{'data':<14}{'batch':>6}{'standardize':>13}{'ours/epoch ms':>15}{'MLP/epoch ms':>14}{'ratio':>7}")
     for data_name, batch_size in configs:
         X, y = load(data_name)
-        seconds = alternate({
-            "raw": lambda: ours(X, y, batch_size, epochs),
-            "standardized": lambda: ours(X, y, batch_size, epochs, standardize=True),
-            "defaults": lambda: VIANNClassifier(batch_size=batch_size, max_iter=epochs, n_iter_no_change=np.inf,
-                                                random_state=0).fit(X, y),
-            "mlp": lambda: MLPClassifier(batch_size=batch_size, max_iter=epochs, n_iter_no_change=np.inf,
-                                         random_state=0).fit(X, y),
-        }, rounds)
+        seconds = alternate(
+            {
+                "raw": lambda: ours(X, y, batch_size, epochs),
+                "standardized": lambda: ours(X, y, batch_size, epochs, standardize=True),
+                "defaults": lambda: VIANNClassifier(
+                    batch_size=batch_size, max_iter=epochs, n_iter_no_change=np.inf, random_state=0
+                ).fit(X, y),
+                "mlp": lambda: MLPClassifier(
+                    batch_size=batch_size, max_iter=epochs, n_iter_no_change=np.inf, random_state=0
+                ).fit(X, y),
+            },
+            rounds,
+        )
         overhead = 100 * (median_ratio(seconds, "standardized", "raw") - 1)
-        print(f"{data_name:<14}{batch_size:>6}{overhead:>12.1f}%{1000 * np.median(seconds['defaults']) / epochs:>15.2f}"
-              f"{1000 * np.median(seconds['mlp']) / epochs:>14.2f}{median_ratio(seconds, 'defaults', 'mlp'):>7.2f}")
+        print(
+            f"{data_name:<14}{batch_size:>6}{overhead:>12.1f}%{1000 * np.median(seconds['defaults']) / epochs:>15.2f}"
+            f"{1000 * np.median(seconds['mlp']) / epochs:>14.2f}{median_ratio(seconds, 'defaults', 'mlp'):>7.2f}"
+        )
     print("(ours and MLP here: the default network, one hidden layer of 100)\n")
 
 
@@ -206,8 +258,10 @@ def importance_cost_section(problems, rounds, lofo_sample):
     print("3. Cost of importances beyond the fit (seconds)")
     print(f"{'data':<26}{'fit':>8}{'VIANN':>8}{'permutation x5':>16}{'LOFO retrain':>14}{'LOFO/VIANN fit':>16}")
     for label, X, y, batch_size, epochs in problems:
-        seconds = alternate({mode or "off": (lambda mode=mode: ours(X, y, batch_size, epochs, mode))
-                             for mode in (None, "epoch")}, rounds)
+        seconds = alternate(
+            {mode or "off": (lambda mode=mode: ours(X, y, batch_size, epochs, mode)) for mode in (None, "epoch")},
+            rounds,
+        )
         fit_seconds = float(np.median(seconds["epoch"]))
         viann_extra = max(0.0, float(np.median(seconds["epoch"] - seconds["off"])))
         model = ours(X, y, batch_size, epochs)
@@ -220,8 +274,10 @@ def importance_cost_section(problems, rounds, lofo_sample):
             ours(np.delete(X, column, axis=1), y, batch_size, epochs, importance_on=None)
         lofo_seconds = (time.perf_counter() - started) / len(columns) * X.shape[1]
         estimated = "" if len(columns) == X.shape[1] else f" (from {len(columns)} refits)"
-        print(f"{label:<26}{fit_seconds:>8.2f}{viann_extra:>8.2f}{permutation_seconds:>16.2f}"
-              f"{lofo_seconds:>14.1f}{lofo_seconds / fit_seconds:>15.0f}x{estimated}")
+        print(
+            f"{label:<26}{fit_seconds:>8.2f}{viann_extra:>8.2f}{permutation_seconds:>16.2f}"
+            f"{lofo_seconds:>14.1f}{lofo_seconds / fit_seconds:>15.0f}x{estimated}"
+        )
     print("VIANN = fit with tracking minus fit without (median of alternated runs; 0 when within noise).\n")
 
 
@@ -249,14 +305,22 @@ def scale_section(sizes, n_features):
     print(f"4. Scale: one epoch at batch 256, {n_features} float32 features, each size in a fresh process")
     print(f"{'rows':>10}{'s/epoch':>9}{'data MB':>9}{'RSS before fit':>16}{'peak RSS':>10}{'growth in fit':>15}")
     for n_rows in sizes:
-        completed = subprocess.run([sys.executable, "-c", SCALE_PROBE, str(n_rows), str(n_features)],
-                                   capture_output=True, text=True, check=True)
+        completed = subprocess.run(
+            [sys.executable, "-c", SCALE_PROBE, str(n_rows), str(n_features)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         result = json.loads(completed.stdout.strip().splitlines()[-1])
         before_mb, peak_mb = result["before_kb"] / 1024, result["peak_kb"] / 1024
-        print(f"{n_rows:>10,}{result['seconds']:>9.2f}{result['data_bytes'] / 2**20:>9.0f}{before_mb:>14.0f}MB"
-              f"{peak_mb:>8.0f}MB{peak_mb - before_mb:>13.0f}MB")
-    print("RSS before fit already holds the data (float32) and the loaded libraries; growth in fit is what\n"
-          "training added on top: the model, optimizer state and batches, and no copy of the data.\n")
+        print(
+            f"{n_rows:>10,}{result['seconds']:>9.2f}{result['data_bytes'] / 2**20:>9.0f}{before_mb:>14.0f}MB"
+            f"{peak_mb:>8.0f}MB{peak_mb - before_mb:>13.0f}MB"
+        )
+    print(
+        "RSS before fit already holds the data (float32) and the loaded libraries; growth in fit is what\n"
+        "training added on top: the model, optimizer state and batches, and no copy of the data.\n"
+    )
 
 
 def predict_section(n_rows, n_features, rounds):
@@ -273,8 +337,10 @@ def predict_section(n_rows, n_features, rounds):
     seconds = alternate({"predict_proba": lambda: model.predict_proba(X), "bare": bare_forward}, rounds)
     ratio = median_ratio(seconds, "predict_proba", "bare")
     print(f"5. Predict: {n_rows:,} x {n_features} float32, median of {rounds} rounds")
-    print(f"predict_proba {np.median(seconds['predict_proba']):.3f} s, bare model(X) in 8192-row chunks "
-          f"{np.median(seconds['bare']):.3f} s: ratio {ratio:.2f} (target <= 1.5)\n")
+    print(
+        f"predict_proba {np.median(seconds['predict_proba']):.3f} s, bare model(X) in 8192-row chunks "
+        f"{np.median(seconds['bare']):.3f} s: ratio {ratio:.2f} (target <= 1.5)\n"
+    )
 
 
 def main(argv=None):
@@ -302,12 +368,15 @@ def main(argv=None):
         fit_section(configs, epochs=100, rounds=rounds)
         tracking_section(configs, epochs=100, rounds=rounds)
         X_digits, y_digits = load("digits")
-        X_large, y_large = make_classification(n_samples=20_000, n_features=500, n_informative=20,
-                                               random_state=0)
-        importance_cost_section([
-            ("digits 1,797 x 64", X_digits, y_digits, 256, 100),
-            ("synthetic 20,000 x 500", X_large.astype(np.float32), y_large, 256, 10),
-        ], rounds=3, lofo_sample=4)
+        X_large, y_large = make_classification(n_samples=20_000, n_features=500, n_informative=20, random_state=0)
+        importance_cost_section(
+            [
+                ("digits 1,797 x 64", X_digits, y_digits, 256, 100),
+                ("synthetic 20,000 x 500", X_large.astype(np.float32), y_large, 256, 10),
+            ],
+            rounds=3,
+            lofo_sample=4,
+        )
         scale_section([10_000, 100_000, 1_000_000], n_features=100)
         predict_section(200_000, 100, rounds)
         defaults_section(configs, epochs=100, rounds=rounds)

@@ -29,8 +29,15 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "examples/README.txt", "auto_examples/*.ipynb", "auto_examples/*.py",
-                    "auto_examples/*.zip", "auto_examples/*.json", "auto_examples/*.md5"]
+exclude_patterns = [
+    "_build",
+    "examples/README.txt",
+    "auto_examples/*.ipynb",
+    "auto_examples/*.py",
+    "auto_examples/*.zip",
+    "auto_examples/*.json",
+    "auto_examples/*.md5",
+]
 
 # numpydoc: the estimators document their parameters and attributes; the
 # methods have their own pages' worth of text, so no automatic member tables.
@@ -61,8 +68,19 @@ html_static_path = ["_static"]
 html_css_files = ["custom.css"]
 # Pages without sub-pages get no left sidebar: an empty "Section Navigation" column took a quarter
 # of the width and squeezed the fidelity and benchmark tables.
-html_sidebars = {page: [] for page in ("index", "getting_started", "user_guide", "command_line", "trust",
-                                       "fidelity", "benchmarks", "robustness")}
+html_sidebars = {
+    page: []
+    for page in (
+        "index",
+        "getting_started",
+        "user_guide",
+        "command_line",
+        "trust",
+        "fidelity",
+        "benchmarks",
+        "robustness",
+    )
+}
 html_theme_options = {
     # Every page in the top bar: API, Robustness and Benchmarks hid under "More" at the default 5.
     "header_links_before_dropdown": 10,

@@ -9,8 +9,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run_benchmark(script, *arguments):
     """The script's stdout, after checking that it exited cleanly."""
-    completed = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *arguments],
-                               capture_output=True, text=True, timeout=600)
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *arguments], capture_output=True, text=True, timeout=600
+    )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
 
@@ -23,7 +24,14 @@ def test_compare_feature_importance_runs_one_seed():
 
 def test_speed_benchmark_quick_mode_runs_every_section():
     output = _run_benchmark("speed.py", "--quick")
-    for section in ("1. fit", "2. Tracking overhead", "3. Cost of importances", "4. Scale", "5. Predict", "6. Defaults"):
+    for section in (
+        "1. fit",
+        "2. Tracking overhead",
+        "3. Cost of importances",
+        "4. Scale",
+        "5. Predict",
+        "6. Defaults",
+    ):
         assert section in output
 
 

@@ -49,8 +49,15 @@ def informative_data():
 
 def _classifier(module, callbacks, **kwargs):
     torch.manual_seed(0)
-    params = dict(criterion=nn.CrossEntropyLoss, lr=0.1, max_epochs=8, batch_size=32,
-                  train_split=None, verbose=0, iterator_train__shuffle=True)
+    params = dict(
+        criterion=nn.CrossEntropyLoss,
+        lr=0.1,
+        max_epochs=8,
+        batch_size=32,
+        train_split=None,
+        verbose=0,
+        iterator_train__shuffle=True,
+    )
     params.update(kwargs)
     return NeuralNetClassifier(module, callbacks=callbacks, **params)
 
@@ -130,7 +137,9 @@ def test_importances_use_weights_restored_by_early_stopping(informative_data):
     net = _classifier(
         nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 2)),
         [recorder, stopper, VarianceImportance()],
-        max_epochs=60, lr=0.5, train_split=lambda ds, y=None: (ds, ds),
+        max_epochs=60,
+        lr=0.5,
+        train_split=lambda ds, y=None: (ds, ds),
     )
     net.fit(X, y)
     viann = dict(net.callbacks_)["VarianceImportance"]
@@ -147,8 +156,14 @@ def test_regressor_and_user_named_parameter():
     y = (3 * X[:, 2] + 0.1 * rng.normal(size=200)).astype(np.float32)[:, None]
     torch.manual_seed(0)
     module = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 1))
-    net = NeuralNetRegressor(module, lr=0.05, max_epochs=10, train_split=None, verbose=0,
-                             callbacks=[VarianceImportance(param_name="0.weight")])
+    net = NeuralNetRegressor(
+        module,
+        lr=0.05,
+        max_epochs=10,
+        train_split=None,
+        verbose=0,
+        callbacks=[VarianceImportance(param_name="0.weight")],
+    )
     net.fit(X, y)
     viann = dict(net.callbacks_)["VarianceImportance"]
     assert np.argmax(viann.feature_importances_) == 2
@@ -205,8 +220,11 @@ class PoisonWeights(Callback):
 
 def test_diverged_training_raises_instead_of_nan(informative_data):
     X, y = informative_data
-    net = _classifier(nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 2)),
-                      [PoisonWeights(), VarianceImportance()], max_epochs=4)
+    net = _classifier(
+        nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 2)),
+        [PoisonWeights(), VarianceImportance()],
+        max_epochs=4,
+    )
     with pytest.raises(ValueError, match=r"diverged.*'0.weight'.*NaN"):
         net.fit(X, y)
 
@@ -221,8 +239,14 @@ def test_bad_options_are_named():
 
 
 def test_no_update_warns_and_leaves_no_importances():
-    net = NeuralNet(nn.Linear(3, 1), criterion=nn.MSELoss, max_epochs=0, train_split=None, verbose=0,
-                    callbacks=[VarianceImportance()])
+    net = NeuralNet(
+        nn.Linear(3, 1),
+        criterion=nn.MSELoss,
+        max_epochs=0,
+        train_split=None,
+        verbose=0,
+        callbacks=[VarianceImportance()],
+    )
     with pytest.warns(UserWarning, match="no importances"):
         net.fit(np.zeros((4, 3), np.float32), np.zeros((4, 1), np.float32))
     assert not hasattr(dict(net.callbacks_)["VarianceImportance"], "feature_importances_")
@@ -237,9 +261,16 @@ def test_interrupted_first_epoch_still_gives_importances():
 
     rng = np.random.default_rng(4)
     X = rng.normal(size=(64, 3)).astype(np.float32)
-    net = NeuralNet(nn.Linear(3, 1), criterion=nn.MSELoss, max_epochs=3, batch_size=8, lr=0.1,
-                    train_split=None, verbose=0,
-                    callbacks=[VarianceImportance(), InterruptAfterTwoBatches()])
+    net = NeuralNet(
+        nn.Linear(3, 1),
+        criterion=nn.MSELoss,
+        max_epochs=3,
+        batch_size=8,
+        lr=0.1,
+        train_split=None,
+        verbose=0,
+        callbacks=[VarianceImportance(), InterruptAfterTwoBatches()],
+    )
     net.fit(X, X[:, :1] * 2)
     viann = dict(net.callbacks_)["VarianceImportance"]
     assert viann.n_samples_ == 2
@@ -258,7 +289,8 @@ def test_metric_threshold_stops_once_reached_after_min_epochs(informative_data):
     net = _classifier(
         nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 2)),
         [VarianceImportance(), MetricThreshold("valid_acc", threshold=0.9, min_epochs=3)],
-        max_epochs=200, train_split=lambda ds, y=None: (ds, ds),
+        max_epochs=200,
+        train_split=lambda ds, y=None: (ds, ds),
     )
     net.fit(X, y)
     stopper = dict(net.callbacks_)["MetricThreshold"]

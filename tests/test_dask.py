@@ -27,8 +27,7 @@ def test_cross_validation_and_grid_search_on_a_local_cluster():
     y = (X[:, 0] - X[:, 2] > 0).astype(int)
     with (
         warnings.catch_warnings(),
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                 dashboard_address=None) as cluster,
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
         distributed.Client(cluster) as client,
         distributed.get_task_stream(client) as task_stream,
     ):
@@ -37,8 +36,9 @@ def test_cross_validation_and_grid_search_on_a_local_cluster():
         assert os.getpid() not in worker_pids and len(worker_pids) == 2  # real worker processes
         with joblib.parallel_backend("dask"):
             scores = cross_val_score(VIANNClassifier(**FAST), X, y, cv=4, n_jobs=-1)
-            search = GridSearchCV(VIANNRegressor(**FAST), {"alpha": [1e-4, 1e-2], "hidden_layer_sizes": [(8,), (16,)]},
-                                  cv=3, n_jobs=-1).fit(X, X[:, 0] - X[:, 2])
+            search = GridSearchCV(
+                VIANNRegressor(**FAST), {"alpha": [1e-4, 1e-2], "hidden_layer_sizes": [(8,), (16,)]}, cv=3, n_jobs=-1
+            ).fit(X, X[:, 0] - X[:, 2])
     assert scores.shape == (4,) and scores.mean() > 0.85
     assert search.best_score_ > 0.8
     assert search.best_estimator_.feature_importances_.shape == (5,)

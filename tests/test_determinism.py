@@ -22,8 +22,9 @@ print(digest.hexdigest())
 
 
 def _fingerprint_in_a_fresh_process(solver, importance_on):
-    completed = subprocess.run([sys.executable, "-c", FINGERPRINT, solver, importance_on],
-                               capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [sys.executable, "-c", FINGERPRINT, solver, importance_on], capture_output=True, text=True, check=True
+    )
     return completed.stdout.strip().splitlines()[-1]
 
 

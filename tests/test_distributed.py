@@ -52,8 +52,12 @@ def _free_port():
 @pytest.mark.skipif(not torch.distributed.is_available(), reason="torch without distributed support")
 def test_ddp_tracks_the_unwrapped_input_layer_on_rank_zero_only():
     port = str(_free_port())
-    ranks = [subprocess.Popen([sys.executable, "-c", RANK, str(rank), port], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for rank in (0, 1)]
+    ranks = [
+        subprocess.Popen(
+            [sys.executable, "-c", RANK, str(rank), port], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for rank in (0, 1)
+    ]
     results = {}
     for process in ranks:
         stdout, stderr = process.communicate(timeout=240)
@@ -78,9 +82,16 @@ def test_skorch_accelerate_mixin_drives_a_net_with_the_callback():
     X = rng.normal(size=(200, 5)).astype(np.float32)
     y = (X[:, 2] > 0).astype(np.int64)
     torch.manual_seed(0)
-    net = AcceleratedNet(nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2)), criterion=nn.CrossEntropyLoss,
-                         accelerator=accelerate.Accelerator(cpu=True), lr=0.1, max_epochs=5, train_split=None,
-                         verbose=0, callbacks=[VarianceImportance()])
+    net = AcceleratedNet(
+        nn.Sequential(nn.Linear(5, 8), nn.ReLU(), nn.Linear(8, 2)),
+        criterion=nn.CrossEntropyLoss,
+        accelerator=accelerate.Accelerator(cpu=True),
+        lr=0.1,
+        max_epochs=5,
+        train_split=None,
+        verbose=0,
+        callbacks=[VarianceImportance()],
+    )
     net.fit(X, y)
     viann = dict(net.callbacks_)["VarianceImportance"]
     assert viann.n_samples_ == 6

@@ -50,8 +50,7 @@ class RecordKernel(keras.callbacks.Callback):
 
 def _fit(model, X, y, callbacks, epochs):
     keras.utils.set_random_seed(0)
-    model.compile(optimizer=keras.optimizers.SGD(0.2), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.SGD(0.2), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model.fit(X, y, epochs=epochs, batch_size=32, verbose=0, callbacks=callbacks)
 
 
@@ -60,12 +59,14 @@ def test_matches_numpy_and_skips_layers_without_kernel(data):
 
     X, y = data
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([
-        keras.Input((6,)),
-        keras.layers.BatchNormalization(),
-        keras.layers.Dense(3, activation="tanh", name="first_dense"),  # in 6 != out 3
-        keras.layers.Dense(2, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.BatchNormalization(),
+            keras.layers.Dense(3, activation="tanh", name="first_dense"),  # in 6 != out 3
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     recorder = RecordKernel(lambda: model.get_layer("first_dense").kernel)
     viann = VarianceImportanceKeras()
     _fit(model, X, y, [recorder, viann], epochs=4)
@@ -103,7 +104,9 @@ def test_one_epoch_is_finite_and_batch_mode_samples_each_step(data):
     X, y = data
     for on, expected_samples in (("epoch", 2), ("batch", 1 + 6)):
         keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4), keras.layers.Dense(2, activation="softmax")])
+        model = keras.Sequential(
+            [keras.Input((6,)), keras.layers.Dense(4), keras.layers.Dense(2, activation="softmax")]
+        )
         viann = VarianceImportanceKeras(on=on)
         _fit(model, X, y, [viann], epochs=1)
         assert viann.n_samples_ == expected_samples
@@ -117,16 +120,28 @@ def test_convolution_and_embedding_give_one_score_per_channel_or_token():
     images = rng.normal(size=(64, 8, 3)).astype("float32")  # 3 channels
     labels = (images[:, :, 1].mean(axis=1) > 0).astype("int64")
     keras.utils.set_random_seed(0)
-    conv = keras.Sequential([keras.Input((8, 3)), keras.layers.Conv1D(4, 3, groups=1),
-                             keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2, activation="softmax")])
+    conv = keras.Sequential(
+        [
+            keras.Input((8, 3)),
+            keras.layers.Conv1D(4, 3, groups=1),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     viann = VarianceImportanceKeras()
     _fit(conv, images, labels, [viann], epochs=3)
     assert viann.feature_importances_.shape == (3,)
 
     tokens = rng.integers(0, 10, size=(64, 5))
     keras.utils.set_random_seed(0)
-    embed = keras.Sequential([keras.Input((5,), dtype="int32"), keras.layers.Embedding(10, 4),
-                              keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2, activation="softmax")])
+    embed = keras.Sequential(
+        [
+            keras.Input((5,), dtype="int32"),
+            keras.layers.Embedding(10, 4),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     viann = VarianceImportanceKeras()
     _fit(embed, tokens, (tokens == 3).any(axis=1).astype("int64"), [viann], epochs=2)
     assert viann.feature_importances_.shape == (10,)
@@ -158,8 +173,9 @@ def test_metric_threshold_stops_after_min_epochs(data):
 
     X, y = data
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
-                              keras.layers.Dense(2, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input((6,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2, activation="softmax")]
+    )
     stopper = MetricThreshold(monitor="accuracy", threshold=0.9, min_epochs=3)
     viann = VarianceImportanceKeras()
     history = _fit(model, X, y, [stopper, viann], epochs=200)

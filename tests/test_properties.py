@@ -57,8 +57,9 @@ def test_classifier_contracts(X, params, label_kind, data):
     classes = LABELS[label_kind][: data.draw(st.integers(2, len(LABELS[label_kind])))]
     n_classes = len(classes)
     # Every class present at least once (there are at least 4 rows), the rest at random.
-    rest = data.draw(st.lists(st.sampled_from(classes.tolist()), min_size=len(X) - n_classes,
-                              max_size=len(X) - n_classes))
+    rest = data.draw(
+        st.lists(st.sampled_from(classes.tolist()), min_size=len(X) - n_classes, max_size=len(X) - n_classes)
+    )
     y = np.concatenate([classes, np.array(rest, dtype=classes.dtype)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence, batch-size clipping

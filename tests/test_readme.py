@@ -18,7 +18,9 @@ def test_readme_test_command_is_the_one_ci_runs():
 
 
 def test_readme_example_runs():
-    example = next(block for block in re.findall(r"```python\n(.*?)```", README, flags=re.S) if "SelectFromModel" in block)
+    example = next(
+        block for block in re.findall(r"```python\n(.*?)```", README, flags=re.S) if "SelectFromModel" in block
+    )
     namespace = {"print": lambda *args: None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -1,6 +1,5 @@
 """The estimators inside scikit-learn's pipelines, selectors and model selection."""
 
-
 import numpy as np
 import pytest
 from sklearn.feature_selection import RFE, RFECV, SelectFromModel

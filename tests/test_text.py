@@ -31,9 +31,16 @@ def task():
 @pytest.fixture(scope="module")
 def trained_net(task):
     torch.manual_seed(0)
-    net = NeuralNetClassifier(MeanEmbedding(len(task.vocabulary)), criterion=nn.CrossEntropyLoss,
-                              lr=0.5, max_epochs=15, batch_size=64, train_split=None, verbose=0,
-                              callbacks=[VarianceImportance()])
+    net = NeuralNetClassifier(
+        MeanEmbedding(len(task.vocabulary)),
+        criterion=nn.CrossEntropyLoss,
+        lr=0.5,
+        max_epochs=15,
+        batch_size=64,
+        train_split=None,
+        verbose=0,
+        callbacks=[VarianceImportance()],
+    )
     return net.fit(task.data, task.target)
 
 
@@ -125,10 +132,14 @@ def test_keras_embedding_ranks_keywords_first(task):
     from viann_sklearn.keras import VarianceImportanceKeras
 
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((task.data.shape[1],), dtype="int64"),
-                              keras.layers.Embedding(len(task.vocabulary), 8, mask_zero=True),
-                              keras.layers.GlobalAveragePooling1D(),
-                              keras.layers.Dense(2, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((task.data.shape[1],), dtype="int64"),
+            keras.layers.Embedding(len(task.vocabulary), 8, mask_zero=True),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.SGD(1.0), loss="sparse_categorical_crossentropy")
     viann = VarianceImportanceKeras()
     model.fit(task.data, task.target, epochs=8, batch_size=100, verbose=0, callbacks=[viann])

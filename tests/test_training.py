@@ -1,6 +1,5 @@
 """The estimators' training machinery: in-memory batches, the lean net, the fast path."""
 
-
 import numpy as np
 import pytest
 import torch
@@ -74,8 +73,16 @@ def test_lean_net_notifies_only_the_callbacks_that_listen():
     class EpochsOnly(Callback):
         def on_epoch_end(self, net, **kwargs):
             pass
-    net = LeanNet(nn.Linear(3, 1), criterion=nn.MSELoss, max_epochs=2, batch_size=4, train_split=None,
-                  verbose=0, callbacks=[("count", CountBatches()), ("quiet", EpochsOnly())])
+
+    net = LeanNet(
+        nn.Linear(3, 1),
+        criterion=nn.MSELoss,
+        max_epochs=2,
+        batch_size=4,
+        train_split=None,
+        verbose=0,
+        callbacks=[("count", CountBatches()), ("quiet", EpochsOnly())],
+    )
     X = np.zeros((8, 3), np.float32)
     net.fit(X, np.zeros((8, 1), np.float32))
     assert dict(net.callbacks_)["count"].calls_ == 4

@@ -20,14 +20,23 @@ def images():
 
 
 def small_cnn(in_channels=2, filters=4, groups=1):
-    return nn.Sequential(nn.Conv2d(in_channels, filters, 3, groups=groups), nn.ReLU(), nn.Flatten(),
-                         nn.Linear(filters * 4 * 4, 2))
+    return nn.Sequential(
+        nn.Conv2d(in_channels, filters, 3, groups=groups), nn.ReLU(), nn.Flatten(), nn.Linear(filters * 4 * 4, 2)
+    )
 
 
 def fit_skorch(X, y, module, seed=0, epochs=8):
     torch.manual_seed(seed)
-    net = NeuralNetClassifier(module, criterion=nn.CrossEntropyLoss, lr=0.1, max_epochs=epochs,
-                              batch_size=32, train_split=None, verbose=0, callbacks=[VarianceImportance()])
+    net = NeuralNetClassifier(
+        module,
+        criterion=nn.CrossEntropyLoss,
+        lr=0.1,
+        max_epochs=epochs,
+        batch_size=32,
+        train_split=None,
+        verbose=0,
+        callbacks=[VarianceImportance()],
+    )
     return net.fit(X, y)
 
 
@@ -66,8 +75,9 @@ def test_callback_alone_needs_the_module(images):
     viann = dict(net.callbacks_)["VarianceImportance"]
     with pytest.raises(ValueError, match="needs the trained model"):
         kernel_importances(viann)
-    np.testing.assert_allclose(kernel_importances(viann, model=net.module_).positions,
-                               kernel_importances(net).positions)
+    np.testing.assert_allclose(
+        kernel_importances(viann, model=net.module_).positions, kernel_importances(net).positions
+    )
 
 
 def test_grouped_convolution_expands_to_every_input_channel(images):
@@ -128,8 +138,9 @@ def test_bad_arguments_name_the_problem(images):
     with pytest.raises(ValueError, match="has no importances yet"):
         kernel_importances(VarianceImportanceTorch(small_cnn()))
     X, y = images
-    plain = NeuralNetClassifier(small_cnn(), criterion=nn.CrossEntropyLoss, max_epochs=1,
-                                train_split=None, verbose=0).fit(X, y)
+    plain = NeuralNetClassifier(
+        small_cnn(), criterion=nn.CrossEntropyLoss, max_epochs=1, train_split=None, verbose=0
+    ).fit(X, y)
     with pytest.raises(ValueError, match="exactly one VarianceImportance callback; this one has 0"):
         kernel_importances(plain)
 
@@ -142,8 +153,14 @@ def test_keras_conv2d_channels_last():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(256, 6, 6, 2)).astype("float32")  # channels last
     y = (X[:, 2:4, 2:4, 0].mean(axis=(1, 2)) > 0).astype("int64")
-    model = keras.Sequential([keras.Input((6, 6, 2)), keras.layers.Conv2D(4, 3, activation="relu"),
-                              keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((6, 6, 2)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
     viann = VarianceImportanceKeras()
     model.fit(X, y, epochs=6, batch_size=32, verbose=0, callbacks=[viann])

@@ -33,8 +33,7 @@ def fitted_adapter(viann, caller):
         found = [callback for _, callback in viann.callbacks_ if isinstance(callback, VarianceImportance)]
         if len(found) != 1:
             raise ValueError(
-                f"{caller} needs a skorch net with exactly one VarianceImportance callback; "
-                f"this one has {len(found)}."
+                f"{caller} needs a skorch net with exactly one VarianceImportance callback; this one has {len(found)}."
             )
         viann, model = found[0], viann.module_
     elif not hasattr(viann, "tracker_") and not hasattr(viann, "_start_over"):

@@ -185,8 +185,9 @@ class MetricThreshold(Callback):
         self.lower_is_better = lower_is_better
 
     def initialize(self) -> MetricThreshold:
-        check_threshold_options(self.monitor, self.threshold, self.min_epochs, self.lower_is_better,
-                                type(self).__name__)
+        check_threshold_options(
+            self.monitor, self.threshold, self.min_epochs, self.lower_is_better, type(self).__name__
+        )
         self.stopped_epoch_: int | None = None
         return self
 
@@ -195,12 +196,10 @@ class MetricThreshold(Callback):
         if self.monitor not in last_epoch:
             known = sorted(key for key in last_epoch if key != "batches")
             raise ValueError(
-                f"MetricThreshold: monitor={self.monitor!r} is not in the net's history. "
-                f"Its keys are: {known}."
+                f"MetricThreshold: monitor={self.monitor!r} is not in the net's history. Its keys are: {known}."
             )
         epochs_done = len(net.history)
-        if should_stop(last_epoch[self.monitor], epochs_done, self.threshold, self.min_epochs,
-                       self.lower_is_better):
+        if should_stop(last_epoch[self.monitor], epochs_done, self.threshold, self.min_epochs, self.lower_is_better):
             self.stopped_epoch_ = epochs_done
             if net.verbose:
                 print(f"Stopping: {self.monitor} reached {self.threshold} after epoch {epochs_done}.")

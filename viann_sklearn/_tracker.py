@@ -182,7 +182,7 @@ class InputWeightVariance:
     def rollback(self, checkpoint):
         """Return to the statistics of an earlier :meth:`checkpoint` (of this training run)."""
         self.moments = checkpoint["moments"].copy()
-        del self.history[checkpoint["n_history"]:]
+        del self.history[checkpoint["n_history"] :]
         self.epochs = checkpoint["epochs"]
         self._stepped_since_sample = False
 
@@ -208,8 +208,7 @@ class InputWeightVariance:
         input_weight = first_input_weight(self._model, self.feature_axis)
         if input_weight is None:
             raise ValueError(
-                f"{type(self._model).__name__} has no trainable weight to track; "
-                "pass param_name to choose a parameter."
+                f"{type(self._model).__name__} has no trainable weight to track; pass param_name to choose a parameter."
             )
         warnings.warn(
             f"VIANN could not observe a forward pass and tracks {input_weight.name!r}, "

@@ -82,8 +82,7 @@ class RunningMoments:
             return self
         if value.shape != self.mean.shape:
             raise ValueError(
-                f"RunningMoments expects samples of shape {tuple(self.mean.shape)}, "
-                f"got {tuple(value.shape)}."
+                f"RunningMoments expects samples of shape {tuple(self.mean.shape)}, got {tuple(value.shape)}."
             )
         self.count += 1
         delta = value - self.mean
@@ -113,10 +112,7 @@ class RunningMoments:
             would poison every importance computed from it.
         """
         if self.count <= ddof:
-            raise ValueError(
-                f"The variance with ddof={ddof} needs more than {ddof} sample(s); "
-                f"got {self.count}."
-            )
+            raise ValueError(f"The variance with ddof={ddof} needs more than {ddof} sample(s); got {self.count}.")
         return self.m2 / (self.count - ddof)
 
     def copy(self):
@@ -181,10 +177,7 @@ def viann_scores(variance, final_weight, feature_axis=1, groups=1):
     if variance.ndim == 0:
         raise ValueError("viann_scores needs a weight tensor with at least one axis.")
     if not -variance.ndim <= feature_axis < variance.ndim:
-        raise ValueError(
-            f"feature_axis={feature_axis} is out of range for a weight with "
-            f"{variance.ndim} axes."
-        )
+        raise ValueError(f"feature_axis={feature_axis} is out of range for a weight with {variance.ndim} axes.")
     contribution = variance * weight.abs()
     if groups == 1:
         # One reduction over every other axis: this runs after every epoch.

@@ -203,8 +203,13 @@ def make_keyword_sentences(n_samples=1000, *, max_length=16, unknown_rate=0.05, 
         words[positions] = keywords[: len(positions)]
         data[row, 0] = start
         data[row, 1 : 1 + n_words] = words
-    return Bunch(data=data, target=target, vocabulary=vocabulary,
-                 keywords=[*POSITIVE_KEYWORDS, *NEGATIVE_KEYWORDS], special_tokens=SPECIAL_TOKENS)
+    return Bunch(
+        data=data,
+        target=target,
+        vocabulary=vocabulary,
+        keywords=[*POSITIVE_KEYWORDS, *NEGATIVE_KEYWORDS],
+        special_tokens=SPECIAL_TOKENS,
+    )
 
 
 def _importance_array(importances, caller):

@@ -41,11 +41,25 @@ y = digits.target.astype(np.int64)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
 
 n_filters = 8
-module = nn.Sequential(nn.Conv2d(2, n_filters, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                       nn.Flatten(), nn.Linear(n_filters * 4 * 4, 10))
-net = NeuralNetClassifier(module, criterion=nn.CrossEntropyLoss, optimizer=torch.optim.SGD, lr=0.1,
-                          optimizer__momentum=0.9, max_epochs=15, batch_size=64, train_split=None,
-                          verbose=0, callbacks=[VarianceImportance()])
+module = nn.Sequential(
+    nn.Conv2d(2, n_filters, kernel_size=3, padding=1),
+    nn.ReLU(),
+    nn.MaxPool2d(2),
+    nn.Flatten(),
+    nn.Linear(n_filters * 4 * 4, 10),
+)
+net = NeuralNetClassifier(
+    module,
+    criterion=nn.CrossEntropyLoss,
+    optimizer=torch.optim.SGD,
+    lr=0.1,
+    optimizer__momentum=0.9,
+    max_epochs=15,
+    batch_size=64,
+    train_split=None,
+    verbose=0,
+    callbacks=[VarianceImportance()],
+)
 net.fit(X_train, y_train)
 test_accuracy = net.score(X_test, y_test)
 print(f"test accuracy: {test_accuracy:.3f}")
@@ -64,8 +78,13 @@ fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.2))
 vmax = result.positions.max()
 for channel, (ax, name) in enumerate(zip(axes, ["digit", "noise"])):
     image = ax.imshow(result.positions[channel], cmap="Blues", vmin=0, vmax=vmax)
-    ax.set(title=f"{name} channel ({channel_share[channel]:.2f})", xticks=range(3), yticks=range(3),
-           xlabel="kernel column", ylabel="kernel row")
+    ax.set(
+        title=f"{name} channel ({channel_share[channel]:.2f})",
+        xticks=range(3),
+        yticks=range(3),
+        xlabel="kernel column",
+        ylabel="kernel row",
+    )
 fig.colorbar(image, ax=axes, shrink=0.8, label="importance")
 
 # %%
@@ -89,8 +108,11 @@ fig, axes = plt.subplots(2, n_filters // 2, figsize=(8, 4.4))
 limit = np.abs(result.weights[:, 0]).max()
 for ax, index in zip(axes.ravel(), order):
     ax.imshow(result.weights[index, 0], cmap="seismic", vmin=-limit, vmax=limit)
-    ax.set(title=f"filter {index}\nshare {result.filters[index]:.2f}, drop {accuracy_drop[index]:.2f}",
-           xticks=[], yticks=[])
+    ax.set(
+        title=f"filter {index}\nshare {result.filters[index]:.2f}, drop {accuracy_drop[index]:.2f}",
+        xticks=[],
+        yticks=[],
+    )
 fig.suptitle("Digit-channel weights, by VIANN share (accuracy drop when switched off)")
 fig.tight_layout()
 

@@ -19,18 +19,19 @@ from viann_sklearn.plot import ImportanceDisplay
 
 rng = np.random.default_rng(0)
 n = 800
-houses = pd.DataFrame({
-    "area_m2": rng.uniform(30, 200, n),
-    "district": rng.choice(["north", "south", "east", "west", "centre"], n),
-    "floor": rng.integers(0, 10, n),
-    "door_colour": rng.choice(["red", "green", "blue"], n),  # does not matter
-})
+houses = pd.DataFrame(
+    {
+        "area_m2": rng.uniform(30, 200, n),
+        "district": rng.choice(["north", "south", "east", "west", "centre"], n),
+        "floor": rng.integers(0, 10, n),
+        "door_colour": rng.choice(["red", "green", "blue"], n),  # does not matter
+    }
+)
 district_premium = houses["district"].map({"north": 0, "south": 50, "east": 20, "west": 10, "centre": 150})
 price = 3 * houses["area_m2"] + district_premium + rng.normal(0, 20, n)
 
 model = make_pipeline(
-    make_column_transformer((StandardScaler(), ["area_m2", "floor"]),
-                            (OneHotEncoder(), ["district", "door_colour"])),
+    make_column_transformer((StandardScaler(), ["area_m2", "floor"]), (OneHotEncoder(), ["district", "door_colour"])),
     VIANNRegressor(hidden_layer_sizes=(32,), random_state=0),
 ).fit(houses, (price - price.mean()) / price.std())
 

@@ -15,8 +15,7 @@ from sklearn.feature_selection import RFE
 from viann_sklearn import VIANNClassifier
 
 # 4 informative features first, then 8 of noise (shuffle=False keeps that order)
-X, y = make_classification(n_samples=600, n_features=12, n_informative=4, n_redundant=0,
-                           shuffle=False, random_state=0)
+X, y = make_classification(n_samples=600, n_features=12, n_informative=4, n_redundant=0, shuffle=False, random_state=0)
 selector = RFE(VIANNClassifier(hidden_layer_sizes=(16,), random_state=0), n_features_to_select=4, step=2)
 selector.fit(X, y)
 print("kept:", np.flatnonzero(selector.support_), "(the informative ones are 0-3)")

@@ -43,9 +43,17 @@ task = make_keyword_sentences(1500, random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(task.data, task.target, test_size=0.25, random_state=0)
 print("a sentence:", " ".join(task.vocabulary[token] for token in X_train[0]))
 
-net = NeuralNetClassifier(MeanEmbeddingClassifier(len(task.vocabulary)), criterion=nn.CrossEntropyLoss,
-                          optimizer=torch.optim.SGD, lr=0.5, max_epochs=20, batch_size=64,
-                          train_split=None, verbose=0, callbacks=[VarianceImportance()])
+net = NeuralNetClassifier(
+    MeanEmbeddingClassifier(len(task.vocabulary)),
+    criterion=nn.CrossEntropyLoss,
+    optimizer=torch.optim.SGD,
+    lr=0.5,
+    max_epochs=20,
+    batch_size=64,
+    train_split=None,
+    verbose=0,
+    callbacks=[VarianceImportance()],
+)
 net.fit(X_train, y_train)
 print(f"test accuracy: {net.score(X_test, y_test):.3f}")
 
@@ -57,8 +65,12 @@ print(f"{sum(token in task.keywords for token, _ in top)} of the top 10 are keyw
 
 # Where did the special tokens rank among all tokens, before they were left out?
 everything = [token for token, _ in top_k_tokens(net, task.vocabulary, k=len(task.vocabulary), exclude=())]
-print("ranks of the special tokens among", len(everything), "tokens:",
-      {token: everything.index(token) + 1 for token in task.special_tokens})
+print(
+    "ranks of the special tokens among",
+    len(everything),
+    "tokens:",
+    {token: everything.index(token) + 1 for token in task.special_tokens},
+)
 
 # %%
 # The 20 most important tokens
@@ -67,7 +79,10 @@ print("ranks of the special tokens among", len(everything), "tokens:",
 
 shown = top_k_tokens(net, task.vocabulary, k=20)
 fig, ax = plt.subplots(figsize=(6.4, 5))
-ax.barh([token for token, _ in shown][::-1], [value for _, value in shown][::-1],
-        color=["tab:blue" if token in task.keywords else "tab:gray" for token, _ in shown][::-1])
+ax.barh(
+    [token for token, _ in shown][::-1],
+    [value for _, value in shown][::-1],
+    color=["tab:blue" if token in task.keywords else "tab:gray" for token, _ in shown][::-1],
+)
 ax.set(xlabel="VIANN importance", title="Token importances (special tokens left out)")
 fig.tight_layout()

@@ -14,8 +14,7 @@ from viann_sklearn import VIANNClassifier, importance_uncertainty
 from viann_sklearn.plot import ImportanceDisplay
 
 wine = load_wine(as_frame=True)
-result = importance_uncertainty(VIANNClassifier(hidden_layer_sizes=(32,)), wine.data, wine.target,
-                                cv=5, random_state=0)
+result = importance_uncertainty(VIANNClassifier(hidden_layer_sizes=(32,)), wine.data, wine.target, cv=5, random_state=0)
 print("importances per fold:", result.importances.shape)
 fig, ax = plt.subplots(figsize=(6.4, 4.5))
 ax.set_title("Wine: mean ± std over 5 folds")
