@@ -96,28 +96,22 @@ def _split(X, y, task, seed):
     return train_test_split(X, y, test_size=0.25, random_state=seed, stratify=stratify)
 
 
+def _split_case(table, protocol, X, y, seed, positive, negative, extra):
+    """The case of one seed: its own 75/25 split of (X, y), and which columns are signal and noise."""
+    X_train, X_test, y_train, y_test = _split(X, y, table.task, seed)
+    return Case(table.name, protocol, table.task, seed, X_train, X_test, y_train, y_test, positive, negative, extra)
+
+
 def shadow_case(table, seed):
     rng = np.random.default_rng(seed)
     n_features = table.X.shape[1]
     shadows = np.column_stack([rng.permutation(column) for column in table.X.T])
     X = np.hstack([table.X, shadows])
     relevant = relevant_columns(table.X, table.y, table.task)
-    X_train, X_test, y_train, y_test = _split(X, table.y, table.task, seed)
     positive = np.flatnonzero(relevant)
     negative = np.arange(n_features, 2 * n_features)
-    return Case(
-        table.name,
-        "shadow",
-        table.task,
-        seed,
-        X_train,
-        X_test,
-        y_train,
-        y_test,
-        positive,
-        negative,
-        extra=dict(n_relevant=int(relevant.sum()), n_real=n_features),
-    )
+    extra = dict(n_relevant=int(relevant.sum()), n_real=n_features)
+    return _split_case(table, "shadow", X, table.y, seed, positive, negative, extra)
 
 
 def _normal_scores(values):
@@ -153,20 +147,8 @@ def truth_case(table, seed):
     is_noise = np.ones(X.shape[1], dtype=bool)
     is_noise[drawn] = False
     is_noise &= ~near_duplicate
-    X_train, X_test, y_train, y_test = _split(X, y, table.task, seed)
-    return Case(
-        table.name,
-        "truth",
-        table.task,
-        seed,
-        X_train,
-        X_test,
-        y_train,
-        y_test,
-        np.sort(drawn),
-        np.flatnonzero(is_noise),
-        extra=dict(n_relevant=3, n_real=X.shape[1], n_duplicates=int(near_duplicate.sum())),
-    )
+    extra = dict(n_relevant=3, n_real=X.shape[1], n_duplicates=int(near_duplicate.sum()))
+    return _split_case(table, "truth", X, y, seed, np.sort(drawn), np.flatnonzero(is_noise), extra)
 
 
 PROTOCOLS = {"truth": truth_case, "shadow": shadow_case}
