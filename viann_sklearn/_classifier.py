@@ -183,7 +183,7 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
             correct = ((outputs > 0).numpy() == (y_encoded > 0.5)).all(axis=1)
         else:
             correct = outputs.argmax(dim=1).numpy() == y_encoded
-        return float(np.average(correct, weights=sample_weight))
+        return float(correct.mean() if sample_weight is None else np.average(correct, weights=sample_weight))
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Probability of each class (of each label, for multilabel targets).

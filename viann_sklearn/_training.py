@@ -1,7 +1,6 @@
 """How the estimators train: in-memory batches, a lean skorch net, the stopping rule."""
 
 import contextvars
-import copy
 import functools
 import math
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from torch.utils.data import Dataset as TorchDataset
 
 __all__ = [
     "ConvergenceMonitor",
+    "EpochLoss",
     "TensorBatches",
     "TrainingRows",
     "LeanNet",
@@ -131,6 +131,32 @@ class TensorBatches:
             yield self.rows.rows(batch), self.rows.targets(batch)
 
 
+class EpochLoss(PassthroughScoring):
+    """skorch's ``PassthroughScoring`` of the training loss, read straight from the epoch's batches.
+
+    It records the same ``train_loss`` (the batch losses averaged with the
+    batch sizes as weights, by the same ``np.average``) and ``train_loss_best``;
+    skorch's history slicing, which builds and checks its index at every
+    epoch, cost more than the average itself on short epochs.
+    """
+
+    def __init__(self, name="train_loss", lower_is_better=True, on_train=True):
+        super().__init__(name=name, lower_is_better=lower_is_better, on_train=on_train)
+
+    def on_epoch_end(self, net, **kwargs):
+        size_key = "train_batch_size" if self.on_train else "valid_batch_size"
+        batches = [batch for batch in net.history[-1]["batches"] if self.name in batch]
+        if not batches:
+            return
+        score = np.average([batch[self.name] for batch in batches], weights=[batch[size_key] for batch in batches])
+        is_best = self._is_best_score(score)
+        if is_best:
+            self.best_score_ = score
+        net.history.record(self.name, score)
+        if is_best is not None:
+            net.history.record(self.name + "_best", bool(is_best))
+
+
 class QuietPrintLog(PrintLog):
     """skorch's epoch table, built only when it will be printed.
 
@@ -191,7 +217,7 @@ class LeanNet(NeuralNet):
     def _default_callbacks(self):
         return [
             ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("train_loss", EpochLoss()),
             ("print_log", QuietPrintLog()),
         ]
 
@@ -229,12 +255,25 @@ class DivergenceGuard(Callback):
         loss = net.history[-1, "train_loss"]
         # The loss is computed before each step: the epoch's last step can leave
         # non-finite weights behind a finite loss, or weights whose squares (and
-        # so VIANN's variance) overflow.
-        if math.isfinite(loss) and all(bool(torch.isfinite(p * p).all()) for p in net.module_.parameters()):
+        # so VIANN's variance) overflow. One check over all parameters at once:
+        # a check per tensor was a visible share of a short epoch.
+        if math.isfinite(loss) and _squares_finite(list(net.module_.parameters())):
             return
         monitor = dict(net.callbacks_)["convergence"]
         monitor.epochs_run_ += 1  # the diverged epoch ran; the monitor will not see its end
         monitor._diverged(net, loss if not math.isfinite(loss) else float("nan"))
+
+
+def _squares_finite(parameters):
+    """Whether the squares of all parameters are finite: one host sync, not one per tensor.
+
+    NaN and infinity in any entry propagate into its parameter's norm, and
+    a square that overflows makes the squared norm overflow too. (So does
+    a sum of squares that overflows, with weights that large diverged anyway.)
+    """
+    with torch.no_grad():
+        norms = torch.stack(torch._foreach_norm(parameters))
+        return bool(torch.isfinite(norms * norms).all())
 
 
 class ConvergenceMonitor(Callback):
@@ -264,6 +303,7 @@ class ConvergenceMonitor(Callback):
         self.epochs_run_ = 0
         self._settings = None
         self._best_state = None
+        self._live_state = None
         self._best_tracking = None
         self._tracker = None
         self._schedule = None
@@ -308,6 +348,7 @@ class ConvergenceMonitor(Callback):
         self.converged_ = False
         self.epochs_run_ = 0
         self._best_state = None
+        self._live_state = None
         self._best_tracking = None
 
     def on_train_begin(self, net, **kwargs):
@@ -374,14 +415,24 @@ class ConvergenceMonitor(Callback):
         return score
 
     def _keep_best(self, net):
-        self._best_state = copy.deepcopy(net.module_.state_dict())
+        # Copied into buffers allocated once per run: on a plateau every epoch
+        # ties and is kept, and a fresh deep copy of the state each time cost
+        # more than the epoch's own training on small data.
+        if self._best_state is None:
+            # state_dict's tensors share storage with the module's: copies into
+            # them restore the module in place.
+            self._live_state = list(net.module_.state_dict().values())
+            self._best_state = [tensor.clone() for tensor in self._live_state]
+        else:
+            torch._foreach_copy_(self._best_state, self._live_state)
         if self._tracker is not None:
             self._best_tracking = self._tracker.checkpoint()
 
     def _restore_best(self, net):
         if self._best_state is None:
             return
-        net.module_.load_state_dict(self._best_state)
+        with torch.no_grad():
+            torch._foreach_copy_(self._live_state, self._best_state)
         if self._best_tracking is not None:
             # The importances describe the network fit returns: the
             # variance ends at the restored epoch too.
@@ -406,6 +457,7 @@ class ConvergenceMonitor(Callback):
         # The closure holds validation tensors: do not keep them in a pickle.
         self._settings = None
         self._best_state = None
+        self._live_state = None
         self._best_tracking = None
         self._tracker = None
         self._schedule = None
