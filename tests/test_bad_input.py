@@ -245,3 +245,14 @@ def test_interrupt_after_some_epochs_keeps_the_epochs_that_ran():
 def test_unknown_loss_is_named():
     with pytest.raises(InvalidParameterError, match="'loss' parameter"):
         VIANNRegressor(**dict(FAST, loss="huber")).fit(X_GOOD, X_GOOD[:, 0])
+
+
+def test_float32_column_of_subnormals_trains_as_a_constant_column():
+    # Its spread (about 6e-46) rounds to 0 in float32: standardising by it
+    # divided by zero and the loss became NaN (found by hypothesis).
+    X = np.array([[0.0, 1.0], [1e-45, 2.0], [1e-45, 3.0], [1e-45, 4.0]], dtype=np.float32)
+    model = VIANNRegressor(hidden_layer_sizes=(2,), max_iter=3, random_state=0)
+    with pytest.warns(UserWarning):
+        model.fit(X, np.arange(4.0))
+    assert np.isfinite(model.predict(X)).all()
+    assert np.isfinite(model.feature_importances_).all()

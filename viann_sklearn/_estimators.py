@@ -170,20 +170,22 @@ class _BaseVIANN(BaseEstimator):
         if not continuing:
             self._compute_dtype = torch.float32 if X.dtype == np.float32 else torch.float64
 
-        X_train, y_train, w_train, validation = X, targets, sample_weight, None
+        # The training rows are positions in X, not a copy of them: a copy of
+        # 90 % of the data would double the memory a fit needs.
+        train_positions, validation = None, None
         self._stopped_on_validation = not incremental and self._wants_validation(targets)
         if self._stopped_on_validation:
-            X_train, y_train, w_train, validation = self._split_validation(X, targets, sample_weight, seed)
-        n_samples = X_train.shape[0]
+            train_positions, validation = self._split_validation(X, targets, sample_weight, seed)
+        rows = self._training_rows(X, targets, sample_weight, device, train_positions)
+        n_samples = len(rows)
         batch_size = n_samples if self.solver == "lbfgs" else self._checked_batch_size(n_samples)
-        rows = self._training_rows(X_train, y_train, w_train, device)
 
         with seeded_torch(seed, device):
             if continuing:
                 net = self.net_
                 self._configure_net(net, batch_size, device, new_optimizer=not incremental)
             else:
-                net = self._new_net(X_train, w_train, hidden_layer_sizes, batch_size, device)
+                net = self._new_net(X, sample_weight, train_positions, hidden_layer_sizes, batch_size, device)
             self._check_unchanged_standardization(net)
             self._update_tracking_mode(net)
             monitor = dict(net.callbacks_)["convergence"]
@@ -223,10 +225,12 @@ class _BaseVIANN(BaseEstimator):
         schedule = self.learning_rate if self.solver == "sgd" else "constant"
         return schedule, self.learning_rate_init, self.power_t
 
-    def _training_rows(self, X, targets, sample_weight, device):
+    def _training_rows(self, X, targets, sample_weight, device, positions=None):
         """The training data, moved to the training device once; every batch is then a slice of it.
 
-        A sparse X stays a scipy matrix on the host: batches are densified one at a time.
+        A sparse X stays a scipy matrix on the host: batches are densified one
+        at a time. ``positions`` (the training rows, when a validation set is
+        held out) index into X, which is not copied.
         """
         dtype = self._compute_dtype_numpy()
         if not sp.issparse(X):
@@ -234,17 +238,22 @@ class _BaseVIANN(BaseEstimator):
         y = to_tensor(targets, self._target_dtype()).to(device)
         if sample_weight is not None:
             sample_weight = to_tensor(sample_weight, dtype).to(device)
-        return TrainingRows(X, y, sample_weight, dtype=self._compute_dtype)
+        if positions is not None:
+            positions = torch.from_numpy(positions).to(device)
+        return TrainingRows(X, y, sample_weight, dtype=self._compute_dtype, positions=positions)
 
     def _target_dtype(self):
         """The dtype of the network's targets: class indices, or values in the compute dtype."""
         return self._compute_dtype_numpy()
 
-    def _new_net(self, X, sample_weight, hidden_layer_sizes, batch_size, device):
+    def _new_net(self, X, sample_weight, train_positions, hidden_layer_sizes, batch_size, device):
         standardization = {}
         if self.standardize:
-            shift, scale = column_mean_and_scale(X, sample_weight)
+            shift, scale = column_mean_and_scale(X, sample_weight, rows=train_positions)
             dtype = self._compute_dtype_numpy()
+            # A spread below the compute dtype's smallest number (float32 columns of
+            # subnormals) rounds to a scale of 0: no spread, like a constant column.
+            scale = np.where(scale.astype(dtype) > 0, scale, 1.0)
             standardization = dict(input_shift=to_tensor(shift, dtype), input_scale=to_tensor(scale, dtype))
         module = MultiLayerPerceptron(
             X.shape[1],
@@ -365,18 +374,20 @@ class _BaseVIANN(BaseEstimator):
         stratify = self.classes_[targets] if single_label else None
         if n_validation < needed and stratify is None:
             raise self._validation_too_small(X.shape[0], n_validation, needed)
-        arrays = [X, targets] + ([] if sample_weight is None else [sample_weight])
         try:
-            parts = train_test_split(*arrays, random_state=seed, test_size=n_validation, stratify=stratify)
+            # Positions, not the arrays: the same split (it depends only on the
+            # number of rows, the seed and stratify), without copying X.
+            train_positions, validation_positions = train_test_split(
+                np.arange(X.shape[0]), random_state=seed, test_size=n_validation, stratify=stratify
+            )
         except ValueError as error:
             if "least populated class" in str(error) or n_validation >= needed:
                 raise
             raise self._validation_too_small(X.shape[0], n_validation, needed) from None
         if n_validation < needed:
             raise self._validation_too_small(X.shape[0], n_validation, needed)
-        X_train, X_val, y_train, y_val = parts[:4]
-        w_train, w_val = parts[4:] if sample_weight is not None else (None, None)
-        return X_train, y_train, w_train, (X_val, y_val, w_val)
+        w_val = None if sample_weight is None else sample_weight[validation_positions]
+        return train_positions, (X[validation_positions], targets[validation_positions], w_val)
 
     def _validation_too_small(self, n_samples, n_validation, needed):
         return ValueError(

@@ -53,19 +53,33 @@ class TrainingRows(TorchDataset):
     sample_weight : torch.Tensor of shape (n_samples,), default=None
     dtype : torch.dtype, default=None
         The dtype of densified sparse batches.
+    positions : torch.Tensor of int64, default=None
+        The rows of ``X``, ``y`` and ``sample_weight`` that are training rows,
+        in this order (the others are a validation set); ``None``: all rows.
+        Batches gather through it, so the training rows are never copied.
     """
 
-    def __init__(self, X, y, sample_weight=None, dtype=None):
-        self.X, self.y, self.sample_weight, self.dtype = X, y, sample_weight, dtype
+    def __init__(self, X, y, sample_weight=None, dtype=None, positions=None):
+        self.X, self.y, self.dtype, self.positions = X, y, dtype, positions
+        self._all_sample_weight = sample_weight
 
     def __len__(self):
-        return self.X.shape[0]
+        return self.X.shape[0] if self.positions is None else len(self.positions)
 
     def __getitem__(self, index):
         return self.rows(index), self.targets(index)
 
+    @property
+    def sample_weight(self):
+        """The training rows' sample weights (None without weights)."""
+        if self._all_sample_weight is None or self.positions is None:
+            return self._all_sample_weight
+        return self._all_sample_weight[self.positions]
+
     def rows(self, index):
-        """Dense features of the rows ``index`` (a slice or a tensor of positions)."""
+        """Dense features of the training rows ``index`` (a slice or a tensor of positions)."""
+        if self.positions is not None:
+            index = self.positions[index]
         if torch.is_tensor(self.X):
             return self.X[index]
         if torch.is_tensor(index):
@@ -74,10 +88,12 @@ class TrainingRows(TorchDataset):
         return torch.from_numpy(dense).to(self.y.device, self.dtype)
 
     def targets(self, index):
-        """Targets of the rows ``index``, with their sample weights when there are any."""
-        if self.sample_weight is None:
+        """Targets of the training rows ``index``, with their sample weights when there are any."""
+        if self.positions is not None:
+            index = self.positions[index]
+        if self._all_sample_weight is None:
             return self.y[index]
-        return self.y[index], self.sample_weight[index]
+        return self.y[index], self._all_sample_weight[index]
 
 
 class TensorBatches:
