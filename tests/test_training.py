@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 import torch
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, PassthroughScoring
 from skorch.dataset import Dataset
+from skorch.history import History
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -59,6 +60,39 @@ def test_fast_path_gives_the_same_model_as_skorchs_generic_path(Estimator, targe
     np.testing.assert_array_equal(fast.feature_importances_, generic.feature_importances_)
     np.testing.assert_array_equal(fast.predict(X), generic.predict(X))
     np.testing.assert_array_equal(fast.loss_curve_, generic.loss_curve_)
+
+
+@pytest.mark.parametrize("Estimator, target", [(VIANNClassifier, "class"), (VIANNRegressor, "value")])
+def test_fast_path_with_early_stopping_gives_the_same_model_as_skorchs_generic_path(Estimator, target, monkeypatch):
+    # The defaults' path: training rows gathered through positions into X (no
+    # copy), the best epoch kept in reused buffers and restored, the
+    # validation rows scored as one tensor; against skorch's per-sample
+    # DataLoader over the same rows.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(160, 5)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int) if target == "class" else X[:, 0] - 2 * X[:, 3]
+    params = dict(FAST, batch_size=16, max_iter=40, early_stopping=True, n_iter_no_change=4)
+    fast = Estimator(**params).fit(X, y)
+    assert fast.n_iter_ < 40, "the test needs an early stop, so that a best epoch is restored"
+    monkeypatch.setattr(estimators_module, "TensorBatches", DataLoader)
+    generic = Estimator(**params).fit(X, y)
+    np.testing.assert_array_equal(fast.validation_scores_, generic.validation_scores_)
+    np.testing.assert_array_equal(fast.loss_curve_, generic.loss_curve_)
+    np.testing.assert_array_equal(fast.feature_importances_, generic.feature_importances_)
+    np.testing.assert_array_equal(fast.predict(X), generic.predict(X))
+
+
+def test_epoch_loss_records_what_skorchs_passthrough_scoring_records():
+    net = LeanNet(nn.Linear(3, 1), criterion=nn.MSELoss, max_epochs=3, batch_size=3, train_split=None, verbose=0)
+    rng = np.random.default_rng(0)
+    net.fit(rng.normal(size=(10, 3)).astype(np.float32), rng.normal(size=(10, 1)).astype(np.float32))
+    reference = PassthroughScoring(name="train_loss", on_train=True).initialize()
+    for epoch in range(3):
+        expected = reference.get_avg_score(History(net.history[: epoch + 1]))
+        assert net.history[epoch, "train_loss"] == expected  # batches of 3, 3, 3 and 1: weights matter
+        is_best = reference._is_best_score(expected)
+        reference.best_score_ = expected if is_best else reference.best_score_
+        assert net.history[epoch, "train_loss_best"] == is_best
 
 
 def test_lean_net_notifies_only_the_callbacks_that_listen():
