@@ -160,15 +160,8 @@ class _BaseVIANN(BaseEstimator):
         targets = self._encode_targets(
             y, continuing=continuing, incremental=incremental, classes=classes, sample_weight=sample_weight
         )
-        self._record_column_ranges(X, continuing)
-
-        if not continuing or not incremental:
-            # A fit draws from a fresh RandomState (identical fits for an int
-            # random_state); partial_fit continues the stream, like MLPClassifier.
-            self._random_state = check_random_state(self.random_state)
-        seed = int(self._random_state.randint(np.iinfo(np.int32).max))
-        if not continuing:
-            self._compute_dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+        self._record_column_ranges(*column_ranges(X), continuing)
+        seed = self._draw_seed(continuing, incremental, X.dtype)
 
         # The training rows are positions in X, not a copy of them: a copy of
         # 90 % of the data would double the memory a fit needs.
@@ -179,33 +172,21 @@ class _BaseVIANN(BaseEstimator):
         rows = self._training_rows(X, targets, sample_weight, device, train_positions)
         n_samples = len(rows)
         batch_size = n_samples if self.solver == "lbfgs" else self._checked_batch_size(n_samples)
+        input_statistics = None
+        if not continuing and self.standardize:
+            input_statistics = column_mean_and_scale(X, sample_weight, rows=train_positions)
 
         with seeded_torch(seed, device):
-            if continuing:
-                net = self.net_
-                self._configure_net(net, batch_size, device, new_optimizer=not incremental)
-            else:
-                net = self._new_net(X, sample_weight, train_positions, hidden_layer_sizes, batch_size, device)
-            self._check_unchanged_standardization(net)
-            self._update_tracking_mode(net)
-            monitor = dict(net.callbacks_)["convergence"]
-            schedule = dict(net.callbacks_).get("learning_rate")
-            if schedule is not None and not incremental:
-                # A new fit (warm_start too) starts from the current learning_rate_init, as MLPClassifier's does.
-                schedule.schedule, schedule.learning_rate_init, schedule.power_t = self._schedule_settings()
-                schedule.restart()
-            epochs = 1 if incremental else self.max_iter
-            monitor.prepare(
-                epochs=epochs,
-                tol=self.tol,
-                n_iter_no_change=self._patience(n_samples, batch_size),
-                # L-BFGS stops on its own criteria (see fit_lbfgs)
-                may_stop=not incremental and self.solver != "lbfgs",
-                validation_score=None if validation is None else self._validation_scorer(net, *validation),
-                baseline_score=None
-                if validation is None or self.early_stopping is True
-                else self._constant_prediction_score(validation[1], validation[2]),
-                verbose=bool(self.verbose),
+            net, monitor = self._prepare_net(
+                continuing=continuing,
+                incremental=incremental,
+                n_features=X.shape[1],
+                input_statistics=input_statistics,
+                hidden_layer_sizes=hidden_layer_sizes,
+                n_samples=n_samples,
+                batch_size=batch_size,
+                device=device,
+                validation=validation,
             )
             lbfgs_stop = None
             if self.solver == "lbfgs":
@@ -213,12 +194,73 @@ class _BaseVIANN(BaseEstimator):
                     net, rows, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, alpha=self.alpha
                 )
             else:
-                net.partial_fit(rows, None, epochs=epochs)
+                net.partial_fit(rows, None, epochs=1 if incremental else self.max_iter)
+        self._finish_fit(net, monitor, n_samples, incremental, continuing, lbfgs_stop)
+        return self
 
+    # The pieces of a fit that viann_sklearn.streaming.fit_stream shares with _fit.
+    def _draw_seed(self, continuing, incremental, X_dtype):
+        """The seed of this training run (weights, shuffling, validation split); fixes the compute dtype."""
+        if not continuing or not incremental:
+            # A fit draws from a fresh RandomState (identical fits for an int
+            # random_state); partial_fit continues the stream, like MLPClassifier.
+            self._random_state = check_random_state(self.random_state)
+        seed = int(self._random_state.randint(np.iinfo(np.int32).max))
+        if not continuing:
+            self._compute_dtype = torch.float32 if X_dtype == np.float32 else torch.float64
+        return seed
+
+    def _prepare_net(
+        self,
+        *,
+        continuing,
+        incremental,
+        n_features,
+        input_statistics,
+        hidden_layer_sizes,
+        n_samples,
+        batch_size,
+        device,
+        validation,
+    ):
+        """The net of this training run, new or continued, and its ConvergenceMonitor, ready to train.
+
+        Call it inside ``seeded_torch``: a new net draws its initial weights.
+        ``input_statistics`` is the (shift, scale) of the columns for a new
+        net with ``standardize``, else None.
+        """
+        if continuing:
+            net = self.net_
+            self._configure_net(net, batch_size, device, new_optimizer=not incremental)
+        else:
+            net = self._new_net(n_features, input_statistics, hidden_layer_sizes, batch_size, device)
+        self._check_unchanged_standardization(net)
+        self._update_tracking_mode(net)
+        monitor = dict(net.callbacks_)["convergence"]
+        schedule = dict(net.callbacks_).get("learning_rate")
+        if schedule is not None and not incremental:
+            # A new fit (warm_start too) starts from the current learning_rate_init, as MLPClassifier's does.
+            schedule.schedule, schedule.learning_rate_init, schedule.power_t = self._schedule_settings()
+            schedule.restart()
+        monitor.prepare(
+            epochs=1 if incremental else self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self._patience(n_samples, batch_size),
+            # L-BFGS stops on its own criteria (see fit_lbfgs)
+            may_stop=not incremental and self.solver != "lbfgs",
+            validation_score=None if validation is None else self._validation_scorer(net, *validation),
+            baseline_score=None
+            if validation is None or self.early_stopping is True
+            else self._constant_prediction_score(validation[1], validation[2]),
+            verbose=bool(self.verbose),
+        )
+        return net, monitor
+
+    def _finish_fit(self, net, monitor, n_samples, incremental, continuing, lbfgs_stop=None):
+        """Publish a finished training run: the net, and what it reports."""
         net.module_.eval()  # ready for prediction; see _forward
         self.net_ = net
         self._record_training(monitor, n_samples, incremental, continuing, lbfgs_stop)
-        return self
 
     def _schedule_settings(self):
         # learning_rate schedules apply to "sgd" only, as in MLPClassifier; Adam keeps its rate.
@@ -246,17 +288,17 @@ class _BaseVIANN(BaseEstimator):
         """The dtype of the network's targets: class indices, or values in the compute dtype."""
         return self._compute_dtype_numpy()
 
-    def _new_net(self, X, sample_weight, train_positions, hidden_layer_sizes, batch_size, device):
+    def _new_net(self, n_features, input_statistics, hidden_layer_sizes, batch_size, device):
         standardization = {}
-        if self.standardize:
-            shift, scale = column_mean_and_scale(X, sample_weight, rows=train_positions)
+        if input_statistics is not None:
+            shift, scale = input_statistics
             dtype = self._compute_dtype_numpy()
             # A spread below the compute dtype's smallest number (float32 columns of
             # subnormals) rounds to a scale of 0: no spread, like a constant column.
             scale = np.where(scale.astype(dtype) > 0, scale, 1.0)
             standardization = dict(input_shift=to_tensor(shift, dtype), input_scale=to_tensor(scale, dtype))
         module = MultiLayerPerceptron(
-            X.shape[1],
+            n_features,
             hidden_layer_sizes,
             self._n_network_outputs(),
             self.activation,
@@ -413,10 +455,9 @@ class _BaseVIANN(BaseEstimator):
 
         return validation_score
 
-    def _record_column_ranges(self, X, continuing):
+    def _record_column_ranges(self, column_min, column_max, continuing):
         # Running min and max of every column over all the data trained on, so
         # that "constant" means constant across partial_fit chunks too.
-        column_min, column_max = column_ranges(X)
         if continuing:
             column_min = np.minimum(column_min, self._column_min)
             column_max = np.maximum(column_max, self._column_max)
