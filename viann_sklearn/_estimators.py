@@ -262,6 +262,16 @@ class _BaseVIANN(BaseEstimator):
         self.net_ = net
         self._record_training(monitor, n_samples, incremental, continuing, lbfgs_stop)
 
+    def _target_columns_to_standardize(self, y):
+        """The targets as columns, where a streamed fit must gather their mean and scale; else None.
+
+        Only the regressor standardises its targets (see ``_encode_targets``).
+        """
+        return None
+
+    def _use_target_statistics(self, shift, scale):
+        """Standardise the targets with statistics gathered over a whole stream."""
+
     def _schedule_settings(self):
         # learning_rate schedules apply to "sgd" only, as in MLPClassifier; Adam keeps its rate.
         schedule = self.learning_rate if self.solver == "sgd" else "constant"

@@ -6,7 +6,14 @@ import torch
 from sklearn.utils.sparsefuncs import mean_variance_axis, min_max_axis
 from sklearn.utils.validation import _check_sample_weight
 
-__all__ = ["checked_sample_weight", "column_mean_and_scale", "column_ranges", "row_chunks", "to_tensor"]
+__all__ = [
+    "checked_sample_weight",
+    "column_mean_and_scale",
+    "column_ranges",
+    "mean_and_scale_from_moments",
+    "row_chunks",
+    "to_tensor",
+]
 
 
 def column_mean_and_scale(X, sample_weight=None, chunk_rows=8192, rows=None):
@@ -51,6 +58,12 @@ def column_mean_and_scale(X, sample_weight=None, chunk_rows=8192, rows=None):
         squares = sum((np.square(chunk - mean) * weight).sum(axis=0) for chunk, weight in chunks())
     std = np.sqrt(squares / total)
     return mean, np.where(std > 0, std, 1.0)
+
+
+def mean_and_scale_from_moments(moments):
+    """:func:`column_mean_and_scale` from a ``ColumnMoments`` gathered over a stream of row blocks."""
+    std = np.sqrt(moments.variance())
+    return moments.mean.copy(), np.where(std > 0, std, 1.0)
 
 
 def column_ranges(X):

@@ -187,6 +187,15 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
             y = (y - self._target_shift) / self._target_scale
         return y
 
+    def _target_columns_to_standardize(self, y):
+        if not (self.standardize and self.loss == "squared_error"):
+            return None
+        y = y.reshape(len(y), -1)
+        return y if y.dtype.kind == "f" else y.astype(np.float64)
+
+    def _use_target_statistics(self, shift, scale):
+        self._target_shift, self._target_scale = shift, scale
+
     def _n_network_outputs(self):
         return self.n_outputs_
 

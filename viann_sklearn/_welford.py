@@ -3,14 +3,16 @@
 Everything here works on plain tensors (torch, or anything ``torch.as_tensor``
 accepts, such as numpy arrays). Nothing here knows about skorch, Keras or
 scikit-learn, so every adapter shares one implementation of the method and the
-tests compare it with numpy on the same numbers.
+tests compare it with numpy on the same numbers. :class:`ColumnMoments` is the
+same idea for the input columns of a stream of row blocks, in numpy.
 """
 
 import warnings
 
+import numpy as np
 import torch
 
-__all__ = ["RunningMoments", "viann_scores", "normalize_scores", "min_max_scale"]
+__all__ = ["ColumnMoments", "RunningMoments", "viann_scores", "normalize_scores", "min_max_scale"]
 
 
 class RunningMoments:
@@ -130,6 +132,106 @@ class RunningMoments:
             self.mean = self.mean.to(device)
             self.m2 = self.m2.to(device)
         return self
+
+
+class ColumnMoments:
+    """Weighted mean and variance of every column, over row blocks seen one at a time.
+
+    Each block's own mean and sum of squared deviations are computed in
+    two passes over the block, then merged into the running ones with the
+    pairwise update of Chan, Golub and LeVeque (1979), so that the result is
+    that of all rows at once, to rounding, however the rows were split.
+    Accumulated in float64; a float32 block is never copied whole to float64
+    beyond the deviations of one block.
+
+    Attributes
+    ----------
+    weight : float
+        Total weight seen: the number of rows when no weights are given.
+    mean : ndarray of shape (n_columns,) or None
+        Weighted mean of each column, ``None`` before the first row.
+    m2 : ndarray of shape (n_columns,) or None
+        Weighted sum of squared deviations from the mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from viann_sklearn._welford import ColumnMoments
+    >>> rows = np.array([[1.0, 10.0], [2.0, 20.0], [4.0, 40.0]])
+    >>> moments = ColumnMoments().update(rows[:1]).update(rows[1:])
+    >>> moments.mean
+    array([ 2.33333333, 23.33333333])
+    >>> np.allclose(moments.variance(), rows.var(axis=0))
+    True
+    """
+
+    def __init__(self):
+        self.weight = 0.0
+        self.mean = None
+        self.m2 = None
+
+    def update(self, rows, sample_weight=None):
+        """Add a block of rows.
+
+        Parameters
+        ----------
+        rows : ndarray of shape (n_rows, n_columns)
+        sample_weight : ndarray of shape (n_rows,), default=None
+            Non-negative weight of each row; None weighs all rows 1.
+
+        Returns
+        -------
+        self : ColumnMoments
+        """
+        rows = np.asarray(rows)
+        if sample_weight is None:
+            weight = float(rows.shape[0])
+            # float64 sums without a float64 copy of a float32 block
+            mean = rows.sum(axis=0, dtype=np.float64) / weight if weight else None
+            m2 = np.square(rows - mean).sum(axis=0) if weight else None
+        else:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)[:, None]
+            weight = float(sample_weight.sum())
+            mean = (rows * sample_weight).sum(axis=0) / weight if weight else None
+            m2 = (np.square(rows - mean) * sample_weight).sum(axis=0) if weight else None
+        return self.merge(weight, mean, m2)
+
+    def merge(self, weight, mean, m2):
+        """Merge the moments of other rows: their total ``weight``, ``mean`` and ``m2``.
+
+        A ``weight`` of 0 (no rows, or rows of weight 0) changes nothing.
+
+        Returns
+        -------
+        self : ColumnMoments
+        """
+        if weight == 0:
+            return self
+        mean, m2 = np.asarray(mean, dtype=np.float64), np.asarray(m2, dtype=np.float64)
+        if self.mean is None:
+            self.weight, self.mean, self.m2 = float(weight), mean.copy(), m2.copy()
+            return self
+        if mean.shape != self.mean.shape:
+            raise ValueError(f"ColumnMoments has {self.mean.shape[0]} columns; got moments of {mean.shape[0]}.")
+        total = self.weight + weight
+        delta = mean - self.mean
+        # Chan et al.: the means' gap weighted by both sides, never E[x^2] - E[x]^2.
+        self.m2 = self.m2 + m2 + np.square(delta) * (self.weight * weight / total)
+        self.mean = self.mean + delta * (weight / total)
+        self.weight = total
+        return self
+
+    def variance(self):
+        """Weighted population variance of each column (``numpy.var``'s ddof=0), float64.
+
+        Raises
+        ------
+        ValueError
+            Before any row of positive weight.
+        """
+        if self.mean is None:
+            raise ValueError("ColumnMoments has seen no rows of positive weight: no variance.")
+        return self.m2 / self.weight
 
 
 def viann_scores(variance, final_weight, feature_axis=1, groups=1):
