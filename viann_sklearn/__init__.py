@@ -4,7 +4,8 @@ VIANN (de Sá, *Variance-based Feature Importance in Neural Networks*, 2019)
 ranks the inputs of a neural network by how much the weights leaving them
 change during training. This package provides it as scikit-learn estimators
 (:class:`VIANNClassifier`, :class:`VIANNRegressor`) and as a skorch callback
-(:class:`VarianceImportance`) for your own nets.
+(:class:`VarianceImportance`) for your own nets; :func:`fit_stream` trains them
+on data that does not fit in memory.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -14,6 +15,7 @@ from ._estimators import VIANNClassifier, VIANNRegressor
 from ._selector import VIANNSelector
 from ._torch_tracker import VarianceImportanceTorch
 from .inspection import grouped_importances, importance_uncertainty
+from .streaming import dask_chunks, fit_stream, parquet_chunks
 
 try:
     __version__ = version("viann-sklearn")
@@ -28,6 +30,9 @@ __all__ = [
     "VarianceImportance",
     "VarianceImportanceTorch",
     "__version__",
+    "dask_chunks",
+    "fit_stream",
     "grouped_importances",
     "importance_uncertainty",
+    "parquet_chunks",
 ]

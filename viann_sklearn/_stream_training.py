@@ -43,7 +43,9 @@ def batches_across_chunks(chunks, batch_size, shuffle=False):
     pass may be smaller. With ``shuffle``, the rows of each chunk are
     permuted (torch's global generator, seeded by the fit) before they are
     cut into batches: rows mix within a chunk, never across chunks, because
-    that would need more than one chunk in memory.
+    that would need more than one chunk in memory. The permutation is drawn
+    as ``TensorBatches`` draws an epoch's, so a stream of one chunk trains
+    exactly as ``fit``, shuffled or not.
 
     Parameters
     ----------
@@ -60,7 +62,7 @@ def batches_across_chunks(chunks, batch_size, shuffle=False):
     pending, n_pending = [], 0  # the start of the next batch: < batch_size rows of earlier chunks
     for rows in chunks:
         n_rows = len(rows)
-        order = torch.randperm(n_rows, device=rows.y.device) if shuffle else None
+        order = _chunk_order(n_rows, rows.y.device) if shuffle else None
         start = 0
         if pending:
             start = min(batch_size - n_pending, n_rows)
@@ -78,6 +80,13 @@ def batches_across_chunks(chunks, batch_size, shuffle=False):
             yield _piece(rows, order, begin, end)
     if pending:
         yield _joined(pending)
+
+
+def _chunk_order(n_rows, device):
+    """A permutation of a chunk's rows, drawn exactly as ``TensorBatches`` draws an epoch's."""
+    torch.empty((), dtype=torch.int64).random_()  # DataLoader's base seed, as TensorBatches draws it
+    seed = int(torch.empty((), dtype=torch.int64).random_().item())
+    return torch.randperm(n_rows, generator=torch.Generator().manual_seed(seed)).to(device)
 
 
 def _piece(rows, order, begin, end, keep=False):
