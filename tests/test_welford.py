@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from viann_sklearn._welford import RunningMoments, normalize_scores, viann_scores
+from viann_sklearn._welford import ColumnMoments, RunningMoments, normalize_scores, viann_scores
 
 
 def _accumulate(snapshots):
@@ -212,3 +212,37 @@ def test_rollback_returns_the_statistics_of_the_checkpoint():
     expected = np.var(np.stack([s.numpy() for s in snapshots[:4]]), axis=0, ddof=1)
     np.testing.assert_allclose(tracker.moments.variance().numpy(), expected, rtol=1e-12)
     assert tracker.epochs == 3 and len(tracker.history) == 3
+
+
+@pytest.mark.parametrize("bounds", [[0, 100], [0, 1, 2, 50, 100], [0, 33, 33, 90, 100]])
+def test_column_moments_merged_over_blocks_match_numpy_on_all_rows(bounds):
+    rng = np.random.default_rng(3)
+    rows = rng.normal(size=(100, 4)) * [1.0, 1e3, 1e-3, 5.0] + [0.0, 1e6, -2.0, 7.0]
+    moments = ColumnMoments()
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        moments.update(rows[start:end])
+    assert moments.weight == 100
+    np.testing.assert_allclose(moments.mean, rows.mean(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(moments.variance(), rows.var(axis=0), rtol=1e-10)
+
+
+def test_weighted_column_moments_match_numpy_and_ignore_zero_weight_blocks():
+    rng = np.random.default_rng(4)
+    rows = rng.normal(size=(60, 3)).astype(np.float32) + 1e3
+    weights = rng.uniform(0.0, 2.0, size=60)
+    weights[20:30] = 0.0  # a block of weight 0 changes nothing
+    moments = ColumnMoments()
+    for start in range(0, 60, 10):
+        moments.update(rows[start : start + 10], weights[start : start + 10])
+    wide = rows.astype(np.float64)
+    mean = np.average(wide, axis=0, weights=weights)
+    np.testing.assert_allclose(moments.weight, weights.sum(), rtol=1e-14)
+    np.testing.assert_allclose(moments.mean, mean, rtol=1e-12)
+    np.testing.assert_allclose(moments.variance(), np.average((wide - mean) ** 2, axis=0, weights=weights), rtol=1e-9)
+
+
+def test_column_moments_say_when_there_is_nothing_to_report():
+    with pytest.raises(ValueError, match="no rows of positive weight"):
+        ColumnMoments().update(np.ones((3, 2)), np.zeros(3)).variance()
+    with pytest.raises(ValueError, match="has 2 columns; got moments of 3"):
+        ColumnMoments().update(np.ones((3, 2))).update(np.ones((3, 3)))
