@@ -214,8 +214,10 @@ def test_rollback_returns_the_statistics_of_the_checkpoint():
     assert tracker.epochs == 3 and len(tracker.history) == 3
 
 
+@pytest.mark.parametrize("slice_rows", [8192, 7])
 @pytest.mark.parametrize("bounds", [[0, 100], [0, 1, 2, 50, 100], [0, 33, 33, 90, 100]])
-def test_column_moments_merged_over_blocks_match_numpy_on_all_rows(bounds):
+def test_column_moments_merged_over_blocks_match_numpy_on_all_rows(bounds, slice_rows, monkeypatch):
+    monkeypatch.setattr(ColumnMoments, "_SLICE_ROWS", slice_rows)  # a block is read in slices of this many rows
     rng = np.random.default_rng(3)
     rows = rng.normal(size=(100, 4)) * [1.0, 1e3, 1e-3, 5.0] + [0.0, 1e6, -2.0, 7.0]
     moments = ColumnMoments()
@@ -226,7 +228,8 @@ def test_column_moments_merged_over_blocks_match_numpy_on_all_rows(bounds):
     np.testing.assert_allclose(moments.variance(), rows.var(axis=0), rtol=1e-10)
 
 
-def test_weighted_column_moments_match_numpy_and_ignore_zero_weight_blocks():
+def test_weighted_column_moments_match_numpy_and_ignore_zero_weight_blocks(monkeypatch):
+    monkeypatch.setattr(ColumnMoments, "_SLICE_ROWS", 4)
     rng = np.random.default_rng(4)
     rows = rng.normal(size=(60, 3)).astype(np.float32) + 1e3
     weights = rng.uniform(0.0, 2.0, size=60)

@@ -141,8 +141,7 @@ class ColumnMoments:
     two passes over the block, then merged into the running ones with the
     pairwise update of Chan, Golub and LeVeque (1979), so that the result is
     that of all rows at once, to rounding, however the rows were split.
-    Accumulated in float64; a float32 block is never copied whole to float64
-    beyond the deviations of one block.
+    Accumulated in float64, without a float64 copy of a whole float32 block.
 
     Attributes
     ----------
@@ -184,17 +183,34 @@ class ColumnMoments:
         self : ColumnMoments
         """
         rows = np.asarray(rows)
-        if sample_weight is None:
-            weight = float(rows.shape[0])
-            # float64 sums without a float64 copy of a float32 block
-            mean = rows.sum(axis=0, dtype=np.float64) / weight if weight else None
-            m2 = np.square(rows - mean).sum(axis=0) if weight else None
-        else:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)[:, None]
-            weight = float(sample_weight.sum())
-            mean = (rows * sample_weight).sum(axis=0) / weight if weight else None
-            m2 = (np.square(rows - mean) * sample_weight).sum(axis=0) if weight else None
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        weight = float(rows.shape[0] if weights is None else weights.sum())
+        if weight == 0:
+            return self
+        # Two passes over the block, in slices of _SLICE_ROWS rows: the float64
+        # deviations of one slice, never of the whole block, are in memory at once.
+        mean = np.zeros(rows.shape[1])
+        for part, part_weights in self._slices(rows, weights):
+            mean += part.sum(axis=0, dtype=np.float64) if part_weights is None else part_weights @ part
+        mean /= weight
+        m2 = np.zeros(rows.shape[1])
+        for part, part_weights in self._slices(rows, weights):
+            deviations = part - mean
+            np.square(deviations, out=deviations)
+            m2 += deviations.sum(axis=0) if part_weights is None else part_weights @ deviations
         return self.merge(weight, mean, m2)
+
+    _SLICE_ROWS = 8192
+
+    @classmethod
+    def _slices(cls, rows, weights):
+        for start in range(0, rows.shape[0], cls._SLICE_ROWS):
+            end = start + cls._SLICE_ROWS
+            part = rows[start:end]
+            if weights is None:
+                yield part, None
+            else:  # float64 weights times float32 rows would upcast the slice anyway
+                yield part.astype(np.float64, copy=False), weights[start:end]
 
     def merge(self, weight, mean, m2):
         """Merge the moments of other rows: their total ``weight``, ``mean`` and ``m2``.
