@@ -68,16 +68,19 @@ def batches_across_chunks(chunks, batch_size, shuffle=False):
             start = min(batch_size - n_pending, n_rows)
             pending.append(_piece(rows, order, 0, start, keep=True))
             n_pending += start
-            if n_pending < batch_size:
-                continue
-            yield _joined(pending)
-            pending, n_pending = [], 0
+            if n_pending == batch_size:
+                yield _joined(pending)
+                pending, n_pending = [], 0
         for begin in range(start, n_rows, batch_size):
-            end = begin + batch_size
-            if end > n_rows:
-                pending, n_pending = [_piece(rows, order, begin, n_rows, keep=True)], n_rows - begin
-                break
-            yield _piece(rows, order, begin, end)
+            end = min(begin + batch_size, n_rows)
+            if end - begin < batch_size:
+                pending, n_pending = [_piece(rows, order, begin, end, keep=True)], end - begin
+            else:
+                # The chunk's last batch is a copy: skorch holds on to the latest
+                # batch while the stream reads the next chunk, and a view would
+                # keep this whole chunk in memory beside it.
+                yield _piece(rows, order, begin, end, keep=end == n_rows)
+        del rows, order  # before the stream reads the next chunk
     if pending:
         yield _joined(pending)
 

@@ -336,6 +336,7 @@ def _checked_chunks(estimator, open_stream, *, reset_first):
             sample_weight = checked_sample_weight(sample_weight, X)
         reset = False
         yield index, X, y, sample_weight
+        del chunk, X, y, sample_weight  # before the stream reads the next chunk
 
 
 @_fit_context(prefer_skip_nested_validation=True)
@@ -385,6 +386,7 @@ def _train_on_stream(estimator, open_stream, classes, continuing):
                 targets = estimator._encode_targets(y, continuing=True, incremental=True, classes=None)
             n_seen += X.shape[0]
             yield estimator._training_rows(X, targets, sample_weight, device)
+            del X, y, sample_weight, targets  # before the stream reads the next chunk
         if n_seen != n_rows:
             raise ValueError(
                 f"The stream yielded {n_seen} rows in this pass but {n_rows} when its statistics were "
