@@ -241,7 +241,10 @@ def parquet_chunks(path, target="y", *, features=None, sample_weight=None):
                 X = _columns_as_matrix(table, features)
                 y = _columns_as_matrix(table, targets)
                 chunk = (X, y[:, 0] if isinstance(target, str) else y)
-                yield chunk + ((table.column(sample_weight).to_numpy(),) if weights else ())
+                chunk += (table.column(sample_weight).to_numpy(),) if weights else ()
+                del table, X, y  # the Arrow copy goes before the chunk is trained on
+                yield chunk
+                del chunk
 
     return _Chunks(read, f"parquet_chunks({str(path)!r}, {len(files)} file(s))")
 
