@@ -44,3 +44,28 @@ def test_cross_validation_and_grid_search_on_a_local_cluster():
     assert search.best_estimator_.feature_importances_.shape == (5,)
     assert {0, 2} == set(np.argsort(search.best_estimator_.feature_importances_)[-2:])
     assert len(task_stream.data) >= 4 + 4 * 3, "the fits ran as tasks on the cluster"
+
+
+def test_fit_stream_computes_dask_blocks_on_the_cluster_and_equals_fit():
+    da = pytest.importorskip("dask.array")
+    from viann_sklearn import fit_stream
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 1] > 0).astype(int)
+    in_order = dict(FAST, shuffle=False, early_stopping=False, batch_size=30)
+    with (
+        warnings.catch_warnings(),
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+        distributed.get_task_stream(client) as task_stream,
+    ):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # Blocks made on the workers (a map over the blocks), each computed when the stream reaches it.
+        X_blocks = da.from_array(X, chunks=(90, 4)).map_blocks(lambda block: block * 1.0)
+        streamed = fit_stream(VIANNClassifier(**in_order), (X_blocks, y), classes=[0, 1])
+        fitted = VIANNClassifier(**in_order).fit(X, y)
+    np.testing.assert_allclose(streamed.feature_importances_, fitted.feature_importances_, rtol=1e-10)
+    np.testing.assert_allclose(streamed.loss_curve_, fitted.loss_curve_, rtol=1e-10)
+    assert {task["worker"] for task in task_stream.data}, "the blocks were computed by the cluster's workers"
+    assert len(task_stream.data) >= 4 * (1 + streamed.n_iter_), "every block once per pass"
