@@ -1,6 +1,6 @@
-"""Peak memory and time of fit_stream on data four times larger than one would like to hold: 10^6 x 100 float32.
+"""Peak memory and time of fit_stream on 10^6 x 100 float32 rows, never wholly in memory.
 
-The full data would be 400 MB. It is never in memory here:
+The full data would be 400 MB (381 MiB). It is never in memory here:
 
 - ``numpy``: chunks generated on the fly (each from its own seed, so every
   pass reads the same rows) and streamed with ``fit_stream``;
@@ -16,9 +16,10 @@ for the statistics, once for the epoch.
 Each runs in a fresh process, so that its peak resident memory (``getrusage``
 ``ru_maxrss``) is its own; "baseline" is that process's peak after its
 imports and a warm-up fit on 2,000 rows (torch allocates its buffers and
-thread pools on the first passes), before any of the data. Expected: the streamed peaks exceed the baseline by
-a few chunks (the chunk, its validated and tensor copies, the generator's
-float64 draw), far below the 400 MB of the data, and do not depend on the
+thread pools on the first passes), before any of the data. Sizes in MiB
+(2^20 bytes), as ``ru_maxrss`` counts them. Expected: the streamed peaks exceed the baseline by
+a few chunks (the chunk being trained on, the next one being read, and the
+reader's buffers), far below the 381 MiB of the data, and do not depend on the
 number of rows. One epoch (``max_iter=1``), otherwise the defaults
 (``VIANNClassifier()``: one hidden layer of 100, SGD, batches of 200).
 
@@ -43,7 +44,7 @@ from pathlib import Path
 import numpy as np
 
 N_FEATURES = 100
-MB = 1024 * 1024
+MiB = 1024 * 1024
 
 
 def make_chunk(seed, n_rows):
@@ -92,7 +93,7 @@ def run_child(mode, n_rows, chunk_rows, directory):
         del parts
         clf.set_params(early_stopping=False).fit(X, y)
     seconds = time.perf_counter() - start
-    model_mb = sum(p.numel() * p.element_size() for p in clf.net_.module_.parameters()) / MB
+    model_mb = sum(p.numel() * p.element_size() for p in clf.net_.module_.parameters()) / MiB
     print(
         json.dumps(
             dict(
@@ -140,14 +141,14 @@ def main():
         run_child(args.child, args.rows, args.chunk_rows, args.directory)
         return
 
-    data_mb = args.rows * N_FEATURES * 4 / MB
-    chunk_mb = args.chunk_rows * N_FEATURES * 4 / MB
+    data_mb = args.rows * N_FEATURES * 4 / MiB
+    chunk_mb = args.chunk_rows * N_FEATURES * 4 / MiB
     directory = tempfile.mkdtemp(prefix="viann_stream_", dir="/tmp")
     try:
         start = time.perf_counter()
         write_parquet(directory, args.rows, args.chunk_rows)
         write_seconds = time.perf_counter() - start
-        on_disk_mb = sum(path.stat().st_size for path in Path(directory).iterdir()) / MB
+        on_disk_mb = sum(path.stat().st_size for path in Path(directory).iterdir()) / MiB
         modes = ["numpy", "parquet"] + (["in-memory"] if args.in_memory else [])
         results = []
         for mode in modes:
@@ -159,14 +160,14 @@ def main():
         shutil.rmtree(directory)
 
     print(
-        f"{args.rows:,} x {N_FEATURES} float32 rows = {data_mb:.0f} MB; chunks of {args.chunk_rows:,} rows = "
-        f"{chunk_mb:.1f} MB; Parquet files written in {write_seconds:.1f} s ({on_disk_mb:.0f} MB on disk); "
+        f"{args.rows:,} x {N_FEATURES} float32 rows = {data_mb:.0f} MiB; chunks of {args.chunk_rows:,} rows = "
+        f"{chunk_mb:.1f} MiB; Parquet files written in {write_seconds:.1f} s ({on_disk_mb:.0f} MiB on disk); "
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}; one epoch, VIANNClassifier defaults."
     )
     print()
     print(
-        "| source | time (s) | peak RSS (MB) | after imports (MB) | baseline: after a warm-up fit (MB) | "
-        "peak − baseline (MB) | in chunks | vs the full data | top features |"
+        "| source | time (s) | peak RSS (MiB) | after imports (MiB) | baseline: after a warm-up fit (MiB) | "
+        "peak − baseline (MiB) | in chunks | vs the full data | top features |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for result in results:
@@ -178,7 +179,9 @@ def main():
         )
     model_mb = results[0]["model_mb"]
     print()
-    print(f"Model parameters: {model_mb:.2f} MB. One chunk + model = {chunk_mb + model_mb:.1f} MB above the baseline.")
+    print(
+        f"Model parameters: {model_mb:.2f} MiB. One chunk + model = {chunk_mb + model_mb:.1f} MiB above the baseline."
+    )
 
 
 if __name__ == "__main__":
