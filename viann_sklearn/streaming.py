@@ -218,12 +218,12 @@ def parquet_chunks(path, target="y", *, features=None, sample_weight=None):
         raise FileNotFoundError(f"No Parquet files at {str(path)!r} (a directory of *.parquet files, or one file).")
     targets = [target] if isinstance(target, str) else list(target)
     weights = [] if sample_weight is None else [sample_weight]
-    first_columns = parquet.ParquetFile(files[0]).schema_arrow.names
-    if features is None:
+    # Features found in the first file define the stream: a later file with more is an error.
+    features_from_first_file = features is None
+    if features_from_first_file:
+        first_columns = parquet.ParquetFile(files[0]).schema_arrow.names
         features = [name for name in first_columns if name not in targets + weights]
     features = list(features)
-    # Columns found in the first file define the stream: a later file with more is an error.
-    features_from_first_file = features == [name for name in first_columns if name not in targets + weights]
 
     def read():
         for file in files:
