@@ -58,3 +58,10 @@ def test_real_data_quick_mode_scores_both_protocols():
     assert "### Protocol truth" in output and "### Protocol shadow" in output
     for column in ("VIANN", "permutation", "RF impurity", "seconds beyond the fit"):
         assert column in output
+
+
+def test_streaming_memory_quick_run_measures_every_source():
+    output = _run_benchmark("streaming_memory.py", "--rows", "4000", "--chunk-rows", "1000", "--in-memory")
+    for source in ("| numpy |", "| parquet |", "| in-memory |"):
+        assert source in output
+    assert "4,000 x 100 float32 rows" in output
