@@ -90,8 +90,9 @@ def run_child(mode, n_rows, chunk_rows, directory):
     else:
         # Generated into one array, so that the peak is fit's and not a concatenation's.
         X, y = np.empty((n_rows, N_FEATURES), dtype=np.float32), np.empty(n_rows, dtype=np.int64)
-        for seed, start in enumerate(range(0, n_rows, chunk_rows)):
-            X[start : start + chunk_rows], y[start : start + chunk_rows] = make_chunk(seed, sizes[seed])
+        for seed, first_row in enumerate(range(0, n_rows, chunk_rows)):
+            rows = slice(first_row, first_row + chunk_rows)
+            X[rows], y[rows] = make_chunk(seed, sizes[seed])
         clf.set_params(early_stopping=False).fit(X, y)
     seconds = time.perf_counter() - start
     model_mb = sum(p.numel() * p.element_size() for p in clf.net_.module_.parameters()) / MiB
