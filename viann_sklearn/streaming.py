@@ -38,7 +38,8 @@ def fit_stream(estimator, chunks, *, classes=None):
     """Fit ``estimator`` on a stream of row chunks, as ``fit`` would on all their rows at once.
 
     The stream is read ``1 + n_iter_`` times, one chunk at a time, never
-    concatenated: peak memory is about one chunk and the model.
+    concatenated: peak memory is a few chunks (about three, measured in
+    ``benchmarks/streaming_memory.py``) and the model, whatever the number of rows.
 
     1. A statistics pass validates every chunk (the same checks as ``fit``)
        and gathers what ``fit`` computes from all rows: the number of rows
