@@ -59,6 +59,10 @@ class MultiLayerPerceptron(nn.Module):
         input_scale`` before the first layer (kept as buffers, so they move
         with the module). Doing it here, batch by batch, costs no copy of
         the data.
+
+    ``forward`` takes dense rows, or sparse rows as a ``torch.sparse_csr``
+    tensor, whose product with the first layer is computed without
+    densifying them (see :meth:`forward`).
     """
 
     #: Name of the weight that receives the input, the one VIANN tracks.
@@ -107,17 +111,56 @@ class MultiLayerPerceptron(nn.Module):
                 layer.bias.zero_()
 
     def forward(self, X):
+        """Outputs for rows ``X``: a dense tensor, or a ``torch.sparse_csr`` one.
+
+        Sparse rows are multiplied by the first layer as they are, with the
+        same arithmetic on their stored values as on dense ones; only when
+        standardisation centres the columns (a net fit on dense data) are
+        they densified, since centring makes every zero non-zero.
+        """
         # The same arithmetic as self.layers(X), without seven trips through
         # nn.Module.__call__ per batch: that dispatch was a tenth of a small
         # network's training time. (Hooks on the inner layers do not fire.)
-        if self.input_shift is not None:
-            X = (X - self.input_shift) / self.input_scale
-        *hidden, output = self._linear
-        for layer in hidden:
-            X = F.linear(X, layer.weight, layer.bias)
+        first, *rest = self._linear
+        if X.layout == torch.sparse_csr and not self._centres_input():
+            X = self._sparse_input_product(X)
+        else:
+            if X.layout == torch.sparse_csr:
+                X = X.to_dense()  # centring makes every zero non-zero
+            if self.input_shift is not None:
+                X = (X - self.input_shift) / self.input_scale
+            X = F.linear(X, first.weight, first.bias)
+        for layer in rest:
             if self._activation is not None:
                 X = self._activation(X)
-        return F.linear(X, output.weight, output.bias)
+            X = F.linear(X, layer.weight, layer.bias)
+        return X
+
+    def _centres_input(self):
+        return self.input_shift is not None and bool(self.input_shift.any())
+
+    def _sparse_input_product(self, X):
+        """The first layer's output (before its activation) for CSR rows, standardised by scaling.
+
+        ``embedding_bag`` sums, for each row, the weight columns of its
+        stored entries times their values: ``X @ W.T + b`` without a dense
+        row, forward and backward (the weight's gradient is dense, as
+        MLPClassifier's is). Dividing the stored values by ``input_scale``
+        is the whole standardisation of columns that are not centred.
+        """
+        first = self._linear[0]
+        columns, values = X.col_indices(), X.values()
+        if self.input_scale is not None:
+            values = values / self.input_scale[columns]
+        product = F.embedding_bag(
+            columns,
+            first.weight.t(),
+            X.crow_indices(),
+            mode="sum",
+            per_sample_weights=values,
+            include_last_offset=True,
+        )
+        return product + first.bias
 
 
 def _weighted_mean(per_sample, sample_weight):
