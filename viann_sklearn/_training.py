@@ -432,7 +432,7 @@ class ConvergenceMonitor(Callback):
         else:
             torch._foreach_copy_(self._best_state, self._live_state)
         if self._tracker is not None:
-            self._best_tracking = self._tracker.checkpoint()
+            self._best_tracking = self._tracker.checkpoint(reuse=self._best_tracking)
 
     def _restore_best(self, net):
         if self._best_state is None:
