@@ -61,3 +61,19 @@ def test_sparse_rows_with_no_stored_value_give_the_bias_path():
     X = torch.zeros(3, 5, dtype=torch.float64)
     module = MultiLayerPerceptron(5, [4], 2).double()
     torch.testing.assert_close(module(X.to_sparse_csr()), module(X), rtol=0, atol=0)
+
+
+def test_sparse_rows_product_passes_gradcheck():
+    # Against finite differences, for the weight and the stored values alike
+    # (values carry a gradient when, say, a scale before them is learnt).
+    from viann_sklearn._mlp import _SparseRowsProduct
+
+    _, X_sparse = _sparse_batch()
+    weight = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)
+    values = X_sparse.values().clone().requires_grad_()
+    torch.autograd.gradcheck(
+        lambda weight, values: _SparseRowsProduct.apply(
+            weight, X_sparse.crow_indices(), X_sparse.col_indices(), values
+        ),
+        (weight, values),
+    )
