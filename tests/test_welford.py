@@ -188,6 +188,29 @@ def test_copied_moments_are_independent_and_equal():
     )
 
 
+def test_copy_into_earlier_moments_reuses_their_memory():
+    snapshots = np.random.default_rng(3).normal(size=(6, 4, 3))
+    moments = _accumulate(snapshots[:2])
+    kept = moments.copy()
+    buffers = (kept.mean.data_ptr(), kept.m2.data_ptr())
+    for snapshot in snapshots[2:]:
+        moments.update(torch.as_tensor(snapshot))
+    assert moments.copy(into=kept) is kept
+    assert (kept.mean.data_ptr(), kept.m2.data_ptr()) == buffers
+    assert kept.count == 6
+    np.testing.assert_allclose(kept.variance().numpy(), np.var(snapshots, axis=0, ddof=1), rtol=1e-12)
+    moments.update(torch.ones(4, 3))  # the copy stays independent
+    np.testing.assert_allclose(kept.variance().numpy(), np.var(snapshots, axis=0, ddof=1), rtol=1e-12)
+
+
+def test_copy_into_moments_of_another_shape_or_empty_ones():
+    moments = _accumulate(np.random.default_rng(4).normal(size=(3, 5)))
+    other = _accumulate(np.zeros((2, 2)))
+    np.testing.assert_array_equal(moments.copy(into=other).variance().numpy(), moments.variance().numpy())
+    empty = RunningMoments().copy(into=other)
+    assert empty.count == 0 and empty.mean is None and empty.m2 is None
+
+
 def test_rollback_returns_the_statistics_of_the_checkpoint():
     # The tracker after a rollback to epoch 3 holds what it held after epoch 3:
     # the early-stopping restore depends on it.
@@ -212,6 +235,11 @@ def test_rollback_returns_the_statistics_of_the_checkpoint():
     expected = np.var(np.stack([s.numpy() for s in snapshots[:4]]), axis=0, ddof=1)
     np.testing.assert_allclose(tracker.moments.variance().numpy(), expected, rtol=1e-12)
     assert tracker.epochs == 3 and len(tracker.history) == 3
+    # The checkpoint outlives the rollback: training on and rolling back again returns to it.
+    tracker.after_step()
+    tracker.after_epoch()
+    tracker.rollback(checkpoint)
+    np.testing.assert_allclose(tracker.moments.variance().numpy(), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("slice_rows", [8192, 7])
@@ -249,3 +277,31 @@ def test_column_moments_say_when_there_is_nothing_to_report():
         ColumnMoments().update(np.ones((3, 2)), np.zeros(3)).variance()
     with pytest.raises(ValueError, match="has 2 columns; got moments of 3"):
         ColumnMoments().update(np.ones((3, 2))).update(np.ones((3, 3)))
+
+
+def test_a_reused_checkpoint_holds_the_latest_statistics_in_the_same_memory():
+    from viann_sklearn._tracker import InputWeightVariance
+
+    layer = torch.nn.Linear(4, 3)
+    tracker = InputWeightVariance(param_name="weight")
+    tracker.begin(layer)
+    snapshots = [layer.weight.detach().double().clone()]
+    checkpoint = None
+    for epoch in range(1, 5):
+        with torch.no_grad():
+            layer.weight.add_(0.1 * epoch)
+        snapshots.append(layer.weight.detach().double().clone())
+        tracker.after_step()
+        tracker.after_epoch()
+        reused = tracker.checkpoint(reuse=checkpoint)
+        if checkpoint is not None:
+            assert reused["moments"].mean.data_ptr() == checkpoint["moments"].mean.data_ptr()
+        checkpoint = reused
+    with torch.no_grad():
+        layer.weight.mul_(3.0)
+    tracker.after_step()
+    tracker.after_epoch()
+    tracker.rollback(checkpoint)
+    expected = np.var(np.stack([s.numpy() for s in snapshots]), axis=0, ddof=1)
+    np.testing.assert_allclose(tracker.moments.variance().numpy(), expected, rtol=1e-12)
+    assert tracker.epochs == 4

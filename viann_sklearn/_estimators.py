@@ -280,9 +280,9 @@ class _BaseVIANN(BaseEstimator):
     def _training_rows(self, X, targets, sample_weight, device, positions=None):
         """The training data, moved to the training device once; every batch is then a slice of it.
 
-        A sparse X stays a scipy matrix on the host: batches are densified one
-        at a time. ``positions`` (the training rows, when a validation set is
-        held out) index into X, which is not copied.
+        A sparse X stays a scipy matrix on the host: each batch becomes a CSR
+        tensor, never dense. ``positions`` (the training rows, when a
+        validation set is held out) index into X, which is not copied.
         """
         dtype = self._compute_dtype_numpy()
         if not sp.issparse(X):
@@ -570,7 +570,7 @@ class _BaseVIANN(BaseEstimator):
     def _forward(self, module, X):
         """Network outputs for X (an array, a sparse matrix or a tensor), in chunks, with gradients off.
 
-        Sparse rows are densified one chunk at a time. The outputs stay in the
+        Sparse rows stay sparse (see ``MultiLayerPerceptron.forward``). The outputs stay in the
         compute dtype, on the CPU. The module is in eval mode here: ``fit``
         leaves it so, and skorch puts it back in train mode at every training
         step. Not toggling the mode keeps concurrent predictions from several
@@ -581,9 +581,8 @@ class _BaseVIANN(BaseEstimator):
             if torch.is_tensor(X) and X.shape[0] <= _PREDICT_CHUNK_ROWS:
                 # One chunk already in place (the validation rows, every epoch): no copies.
                 return module(X.to(device)).cpu()
-            outputs = [
-                module(chunk.to(device)) for chunk in row_chunks(X, _PREDICT_CHUNK_ROWS, self._compute_dtype_numpy())
-            ]
+            chunks = row_chunks(X, _PREDICT_CHUNK_ROWS, self._compute_dtype_numpy(), device)
+            outputs = [module(chunk.to(device)) for chunk in chunks]
         return torch.cat(outputs).cpu()
 
     def _outputs(self, X):

@@ -152,8 +152,8 @@ def fit_lbfgs(net, rows, *, max_iter, max_fun, tol, alpha, chunk_rows=8192):
     the weights after every iteration and ``ConvergenceMonitor`` records the
     loss. The loss is that of ``MLPClassifier``'s "lbfgs": the mean loss plus
     ``alpha / 2 * ||W||^2`` over the sample count (or weight sum), weights
-    only. It is computed in row chunks, densifying sparse rows one chunk at
-    a time, with the gradients accumulated over chunks.
+    only. It is computed in row chunks (sparse rows stay sparse), with the
+    gradients accumulated over chunks.
 
     Stops like scipy's L-BFGS-B in ``MLPClassifier``: at ``max_iter``
     iterations, at ``max_fun`` loss evaluations, when the largest gradient

@@ -169,19 +169,31 @@ class InputWeightVariance:
         self._model = None
         return results
 
-    def checkpoint(self):
+    def checkpoint(self, reuse=None):
         """The statistics as they are now, for :meth:`rollback`.
 
         Early stopping restores the weights of its best epoch; rolling the
         statistics back to that epoch too keeps the importances those of the
         network that training returns, not of the epochs after it that were
         thrown away.
+
+        Parameters
+        ----------
+        reuse : dict, default=None
+            An earlier checkpoint that is no longer needed: it is overwritten
+            and returned, so that keeping the best epoch allocates the
+            statistics' memory (two float64 copies of the tracked weight)
+            once per run, not once per improving epoch.
         """
-        return dict(moments=self.moments.copy(), n_history=len(self.history), epochs=self.epochs)
+        moments = self.moments.copy(into=None if reuse is None else reuse["moments"])
+        return dict(moments=moments, n_history=len(self.history), epochs=self.epochs)
 
     def rollback(self, checkpoint):
-        """Return to the statistics of an earlier :meth:`checkpoint` (of this training run)."""
-        self.moments = checkpoint["moments"].copy()
+        """Return to the statistics of an earlier :meth:`checkpoint` (of this training run).
+
+        The checkpoint stays valid: it is copied into the running statistics' own memory.
+        """
+        checkpoint["moments"].copy(into=self.moments)
         del self.history[checkpoint["n_history"] :]
         self.epochs = checkpoint["epochs"]
         self._stepped_since_sample = False

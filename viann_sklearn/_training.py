@@ -12,6 +12,8 @@ from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import Dataset
 from torch.utils.data import Dataset as TorchDataset
 
+from ._inputs import sparse_rows
+
 __all__ = [
     "ConvergenceMonitor",
     "EpochLoss",
@@ -29,6 +31,10 @@ __all__ = [
 _epoch_listener = contextvars.ContextVar("epoch_listener", default=None)
 
 
+# The numpy dtype of sparse batches' values, from TrainingRows' torch dtype.
+_NUMPY_DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
+
+
 @contextmanager
 def report_epochs(listener):
     """Call ``listener(epochs_done, epochs_planned, converged)`` after every epoch of the fits inside."""
@@ -43,8 +49,8 @@ class TrainingRows(TorchDataset):
     """The training rows: features, targets and optional sample weights.
 
     ``X`` is a tensor on the training device, or a scipy CSR matrix that is
-    never densified whole: :class:`TensorBatches` densifies one batch at a
-    time.
+    never densified: each batch becomes a torch CSR tensor (see
+    ``_inputs.sparse_rows``).
 
     Parameters
     ----------
@@ -52,7 +58,7 @@ class TrainingRows(TorchDataset):
     y : torch.Tensor of shape (n_samples, ...)
     sample_weight : torch.Tensor of shape (n_samples,), default=None
     dtype : torch.dtype, default=None
-        The dtype of densified sparse batches.
+        The dtype of the values of sparse batches.
     positions : torch.Tensor of int64, default=None
         The rows of ``X``, ``y`` and ``sample_weight`` that are training rows,
         in this order (the others are a validation set); ``None``: all rows.
@@ -77,15 +83,15 @@ class TrainingRows(TorchDataset):
         return self._all_sample_weight[self.positions]
 
     def rows(self, index):
-        """Dense features of the training rows ``index`` (a slice or a tensor of positions)."""
+        """Features of the training rows ``index`` (a slice or a tensor of positions); sparse rows stay sparse."""
         if self.positions is not None:
             index = self.positions[index]
         if torch.is_tensor(self.X):
             return self.X[index]
         if torch.is_tensor(index):
             index = index.cpu().numpy()
-        dense = np.asarray(self.X[index].toarray())
-        return torch.from_numpy(dense).to(self.y.device, self.dtype)
+        values_dtype = self.X.dtype if self.dtype is None else _NUMPY_DTYPES[self.dtype]
+        return sparse_rows(self.X[index], values_dtype, self.y.device)
 
     def targets(self, index):
         """Targets of the training rows ``index``, with their sample weights when there are any."""
@@ -104,7 +110,7 @@ class TensorBatches:
     sample, which dominates small networks. Here each batch is one gather
     from tensors that already live on the training device, after one
     permutation per epoch (from a sparse matrix: one row gather, then one
-    dense batch).
+    CSR tensor).
 
     The permutation is drawn exactly as ``DataLoader(shuffle=True)`` draws it
     (one global draw for the workers' base seed, one for the sampler's own
@@ -442,7 +448,7 @@ class ConvergenceMonitor(Callback):
         else:
             torch._foreach_copy_(self._best_state, self._live_state)
         if self._tracker is not None:
-            self._best_tracking = self._tracker.checkpoint()
+            self._best_tracking = self._tracker.checkpoint(reuse=self._best_tracking)
 
     def _restore_best(self, net):
         if self._best_state is None:

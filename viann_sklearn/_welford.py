@@ -87,10 +87,12 @@ class RunningMoments:
                 f"RunningMoments expects samples of shape {tuple(self.mean.shape)}, got {tuple(value.shape)}."
             )
         self.count += 1
-        delta = value - self.mean
+        # value is our own copy: it becomes delta = value - old mean in place,
+        # and value - new mean is delta * (n - 1) / n, so that one float64
+        # temporary of the weight's size is all an update allocates.
+        delta = value.sub_(self.mean)
         self.mean.add_(delta, alpha=1.0 / self.count)
-        # value is our own copy, so it can become (value - new mean) in place.
-        self.m2.addcmul_(delta, value.sub_(self.mean))
+        self.m2.addcmul_(delta, delta, value=(self.count - 1) / self.count)
         return self
 
     def variance(self, ddof=1):
@@ -117,11 +119,30 @@ class RunningMoments:
             raise ValueError(f"The variance with ddof={ddof} needs more than {ddof} sample(s); got {self.count}.")
         return self.m2 / (self.count - ddof)
 
-    def copy(self):
-        """An independent copy of the statistics, on the same device."""
-        duplicate = RunningMoments(self.device)
-        duplicate.count = self.count
-        if self.mean is not None:
+    def copy(self, into=None):
+        """An independent copy of the statistics, on the same device.
+
+        Parameters
+        ----------
+        into : RunningMoments, default=None
+            Moments to overwrite with the copy, reusing their memory where
+            their shape, dtype and device allow: early stopping keeps a copy
+            per improving epoch, and for a wide input layer a fresh one each
+            time doubled the statistics' footprint while it was made.
+
+        Returns
+        -------
+        duplicate : RunningMoments
+            ``into`` when given, else a new instance.
+        """
+        duplicate = RunningMoments(self.device) if into is None else into
+        duplicate.device, duplicate.count = self.device, self.count
+        if self.mean is None:
+            duplicate.mean = duplicate.m2 = None
+        elif _same_layout(duplicate.mean, self.mean):
+            duplicate.mean.copy_(self.mean)
+            duplicate.m2.copy_(self.m2)
+        else:
             duplicate.mean, duplicate.m2 = self.mean.clone(), self.m2.clone()
         return duplicate
 
@@ -248,6 +269,16 @@ class ColumnMoments:
         if self.mean is None:
             raise ValueError("ColumnMoments has seen no rows of positive weight: no variance.")
         return self.m2 / self.weight
+
+
+def _same_layout(buffer, tensor):
+    """Whether ``buffer`` can take ``tensor``'s values in place."""
+    return (
+        buffer is not None
+        and buffer.shape == tensor.shape
+        and buffer.dtype == tensor.dtype
+        and buffer.device == tensor.device
+    )
 
 
 def viann_scores(variance, final_weight, feature_axis=1, groups=1):
