@@ -65,3 +65,8 @@ def test_streaming_memory_quick_run_measures_every_source():
     for source in ("| numpy |", "| parquet |", "| in-memory |"):
         assert source in output
     assert "4,000 x 100 float32 rows" in output
+
+
+def test_selector_sparse_benchmark_runs_small():
+    output = _run_benchmark("selector_sparse.py", "--rows", "400", "--vocabulary", "200", "--seeds", "1")
+    assert "| sparse CSR | 0 |" in output and "| dense | 0 |" in output

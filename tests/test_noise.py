@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 
 from viann_sklearn._noise import noise_threshold, shadow_columns, shadow_pvalues
 
@@ -46,3 +47,17 @@ def test_shadows_keep_each_column_distribution_and_lose_its_order():
         assert abs(np.corrcoef(shadows[:, position], X[:, column])[0, 1]) < 0.15
     # Two shadows of one column are shuffled independently.
     assert not np.array_equal(shadows[:, 0], shadows[:, 2])
+
+
+@pytest.mark.parametrize("layout", ["csr", "csc"])
+def test_sparse_shadows_are_the_dense_shadows_from_the_same_draws(layout):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5)) * (rng.random(size=(60, 5)) < 0.3)  # ~70 % zeros
+    X[:, 3] = 0.0  # a column with no stored value
+    sources = np.array([4, 0, 3, 0, 2, 1, 4])
+    dense = shadow_columns(X, sources, np.random.default_rng(5))
+    shadows = shadow_columns(sparse.csr_matrix(X).asformat(layout), sources, np.random.default_rng(5))
+    assert sparse.issparse(shadows)
+    np.testing.assert_array_equal(shadows.toarray(), dense)
+    # Only the copied columns' stored values, no explicit zeros.
+    assert shadows.nnz == sum(np.count_nonzero(X[:, column]) for column in sources)

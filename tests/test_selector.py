@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
@@ -85,6 +86,19 @@ def test_regression_and_seeded_shadows():
     np.testing.assert_array_equal(first.pvalues_, again.pvalues_)
 
 
+def test_sparse_input_stays_sparse_and_keeps_the_signal():
+    # Bag-of-words-like data: the class depends on columns 0 and 1, most entries are zero.
+    rng = np.random.default_rng(1)
+    counts = rng.poisson(0.3, size=(600, 30)).astype(float)
+    y = (counts[:, 0] - counts[:, 1] + 0.2 * rng.normal(size=600) > 0).astype(int)
+    X = sparse.csr_matrix(counts)
+    selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
+    assert {0, 1} <= set(selector.get_support(indices=True))
+    assert selector.get_support().sum() <= 4
+    reduced = selector.transform(X)
+    assert sparse.issparse(reduced) and reduced.shape == (600, selector.get_support().sum())
+
+
 @pytest.mark.parametrize(
     "params, data, error, match",
     [
@@ -95,6 +109,7 @@ def test_regression_and_seeded_shadows():
         (dict(n_shadows=10, alpha=0.05), None, ValueError, "n_shadows=10 is too few for alpha=0.05"),
         ({}, "one row", ValueError, "n_samples=1"),
         ({}, "nan", ValueError, "NaN"),
+        ({}, "sparse nan", ValueError, "NaN"),
     ],
 )
 def test_bad_input_is_named(two_signals, params, data, error, match):
@@ -104,6 +119,9 @@ def test_bad_input_is_named(two_signals, params, data, error, match):
     elif data == "nan":
         X = X.copy()
         X[3, 2] = np.nan
+    elif data == "sparse nan":
+        X = sparse.csr_matrix(X)
+        X.data[5] = np.nan
     with pytest.raises(error, match=match):
         VIANNSelector(VIANNClassifier(**NET), **params).fit(X, y)
 

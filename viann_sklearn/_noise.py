@@ -1,12 +1,14 @@
 """The noise baseline's arithmetic: shadow columns, p-values and the threshold.
 
-Pure numpy: the selector (:class:`viann_sklearn.VIANNSelector`) builds the
-shadows and trains the network; these functions only compare numbers.
+Pure numpy (and scipy.sparse for sparse X): the selector
+(:class:`viann_sklearn.VIANNSelector`) builds the shadows and trains the
+network; these functions only compare numbers.
 """
 
 import math
 
 import numpy as np
+from scipy import sparse
 
 __all__ = ["shadow_columns", "shadow_pvalues", "noise_threshold"]
 
@@ -19,7 +21,7 @@ def shadow_columns(X, sources, rng):
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
     sources : ndarray of int, shape (n_shadows,)
         The column each shadow copies; a column may be copied several times.
     rng : numpy.random.Generator
@@ -27,6 +29,8 @@ def shadow_columns(X, sources, rng):
     Returns
     -------
     shadows : ndarray of shape (n_samples, n_shadows), X's dtype
+        A CSC matrix when X is sparse: each shadow stores as many values as
+        its column, and equals the dense result for the same ``rng`` state.
 
     Examples
     --------
@@ -36,9 +40,31 @@ def shadow_columns(X, sources, rng):
     >>> shadows.shape, sorted(shadows[:, 2]) == sorted(X[:, 2])
     ((4, 3), True)
     """
+    if sparse.issparse(X):
+        return _sparse_shadow_columns(sparse.csc_matrix(X), sources, rng)
     shadows = np.empty((X.shape[0], len(sources)), dtype=X.dtype)
     for position, column in enumerate(sources):
         shadows[:, position] = X[rng.permutation(X.shape[0]), column]
+    return shadows
+
+
+def _sparse_shadow_columns(X, sources, rng):
+    # The same draws as the dense path: shadow row r holds X[permutation[r], column],
+    # so a stored value at row i moves to the row r where permutation[r] == i.
+    n_samples = X.shape[0]
+    rows, values, counts = [], [], []
+    for column in sources:
+        stored = slice(X.indptr[column], X.indptr[column + 1])
+        moved_to = np.empty(n_samples, dtype=np.int64)
+        moved_to[rng.permutation(n_samples)] = np.arange(n_samples)
+        rows.append(moved_to[X.indices[stored]])
+        values.append(X.data[stored])
+        counts.append(stored.stop - stored.start)
+    indptr = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+    data = np.concatenate(values) if values else np.empty(0, dtype=X.dtype)
+    indices = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    shadows = sparse.csc_matrix((data, indices, indptr), shape=(n_samples, len(sources)))
+    shadows.sort_indices()
     return shadows
 
 

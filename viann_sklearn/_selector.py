@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
@@ -84,6 +85,8 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     Memory: the shadows are an extra dense ``n_samples x n_shadows`` block
     of X's dtype next to X during ``fit`` (at most 500 columns by default),
     and the network's first layer grows by ``n_shadows x hidden`` weights.
+    For sparse X the shadows are sparse: each stores as many values as the
+    column it copies.
 
     Examples
     --------
@@ -120,7 +123,8 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Sparse X (CSR or CSC) stays sparse: the shadows are sparse too.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         **fit_params : dict
             Passed to the estimator's ``fit``.
@@ -129,7 +133,9 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         -------
         self : VIANNSelector
         """
-        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32), multi_output=True, y_numeric=False)
+        X, y = validate_data(
+            self, X, y, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), multi_output=True, y_numeric=False
+        )
         n_samples, n_features = X.shape
         if n_samples < 2:
             raise ValueError(f"VIANNSelector needs at least 2 samples; got n_samples={n_samples}.")
@@ -145,7 +151,11 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         # Each column in turn (in a random order), so every column gets its
         # share of shadows whatever n_shadows is.
         sources = np.resize(rng.permutation(n_features), n_shadows)
-        X_with_shadows = np.hstack([X, shadow_columns(X, sources, rng)])
+        shadows = shadow_columns(X, sources, rng)
+        if sparse.issparse(X):
+            X_with_shadows = sparse.hstack([X, shadows], format=X.format)
+        else:
+            X_with_shadows = np.hstack([X, shadows])
 
         network = clone(self.estimator).fit(X_with_shadows, y, **fit_params)
         importances = np.asarray(network.feature_importances_, dtype=np.float64)
@@ -179,5 +189,5 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags
