@@ -12,6 +12,7 @@ import torch
 from sklearn.datasets import make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import PoissonRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor
 
@@ -48,9 +49,10 @@ def test_sparse_fit_equals_the_dense_fit_on_scaled_columns(data, solver, dtype, 
     X = X.astype(dtype)
     params = dict(FAST, solver=solver)
     sparse = VIANNClassifier(**params).fit(scipy.sparse.csr_matrix(X), y)
-    scaled = (X / X.std(axis=0, dtype=np.float64)).astype(dtype)
-    dense = VIANNClassifier(**params, standardize=False).fit(scaled, y)
-    np.testing.assert_allclose(sparse.coefs_[0], dense.coefs_[0], rtol=rtol, atol=rtol / 10)
+    scale = X.std(axis=0, dtype=np.float64)
+    dense = VIANNClassifier(**params, standardize=False).fit((X / scale).astype(dtype), y)
+    # coefs_ apply to X as given: the sparse fit's scaling is folded into them.
+    np.testing.assert_allclose(sparse.coefs_[0], dense.coefs_[0] / scale[:, None], rtol=rtol, atol=rtol / 10)
     np.testing.assert_allclose(sparse.feature_importances_, dense.feature_importances_, rtol=rtol)
 
 
@@ -176,12 +178,61 @@ def test_multilabel_targets_get_one_logistic_output_per_label():
 def test_fitted_attributes_as_mlpclassifier_names_them(data):
     X, y = data
     clf = VIANNClassifier(**dict(FAST, hidden_layer_sizes=(5, 3))).fit(X, y)
-    assert (clf.n_layers_, clf.n_outputs_, clf.out_activation_) == (4, 2, "softmax")
-    assert [coef.shape for coef in clf.coefs_] == [(6, 5), (5, 3), (3, 2)]
+    # Two classes: one logistic output, as MLPClassifier has (the network trains two softmax ones).
+    assert (clf.n_layers_, clf.n_outputs_, clf.out_activation_) == (4, 1, "logistic")
+    assert [coef.shape for coef in clf.coefs_] == [(6, 5), (5, 3), (3, 1)]
+    three = VIANNClassifier(**FAST).fit(X, np.arange(len(X)) % 3)
+    assert (three.n_outputs_, three.out_activation_, three.coefs_[-1].shape) == (3, "softmax", (8, 3))
     assert clf.t_ == clf.n_iter_ * len(X) and clf.best_loss_ == min(clf.loss_curve_)
     reg = VIANNRegressor(**FAST).fit(X.astype(np.float32), y)
     assert (reg.n_outputs_, reg.out_activation_) == (1, "identity")
     assert reg.predict(X.astype(np.float32)).dtype == np.float32
+
+
+def _mlp_from_fitted_attributes(fitted):
+    """scikit-learn's own estimator, given only our public fitted attributes (no training)."""
+    mlp = (MLPClassifier if hasattr(fitted, "classes_") else MLPRegressor)(activation=fitted.activation)
+    for name in ("coefs_", "intercepts_", "n_layers_", "n_outputs_", "out_activation_", "n_features_in_", "classes_"):
+        if hasattr(fitted, name):
+            setattr(mlp, name, getattr(fitted, name))
+    return mlp
+
+
+@pytest.mark.parametrize(
+    "case", ["binary", "multiclass", "multilabel", "regression", "two targets", "poisson", "sparse", "float32", "raw"]
+)
+def test_mlpclassifiers_forward_pass_on_our_attributes_gives_our_predictions(data, case):
+    # coefs_ and intercepts_ mean what they mean in scikit-learn: its forward pass on X as
+    # given reproduces ours, with the input (and target) standardisation folded in.
+    X, y = data
+    X = X * np.array([1.0, 1e3, 1e-2, 5.0, 1.0, 0.1]) + np.array([0.0, 50.0, -3.0, 0.0, 1.0, 0.0])
+    params = dict(FAST, hidden_layer_sizes=(7, 4), activation="tanh")
+    if case == "raw":
+        params["standardize"] = False
+    classifier = case in ("binary", "multiclass", "multilabel", "sparse", "float32", "raw")
+    if case == "multiclass":
+        y = np.digitize(X[:, 0], [-0.3, 0.3])
+    elif case == "multilabel":
+        y = np.column_stack([y, X[:, 2] > -3.0, X[:, 3] < 0])
+    elif case == "regression":
+        y = 100.0 + 30.0 * X[:, 0] - X[:, 1] / 500.0
+    elif case == "two targets":
+        y = np.column_stack([X[:, 0] * 1e3, X[:, 3] - 7.0])
+    elif case == "poisson":
+        y = np.random.default_rng(0).poisson(np.exp(0.5 * X[:, 0]))
+        params["loss"] = "poisson"
+    elif case == "sparse":
+        X = scipy.sparse.csr_matrix(X)
+    elif case == "float32":
+        X = X.astype(np.float32)
+    ours = (VIANNClassifier if classifier else VIANNRegressor)(**params).fit(X, y)
+    theirs = _mlp_from_fitted_attributes(ours)
+    assert all(coef.dtype == X.dtype for coef in ours.coefs_ + ours.intercepts_)
+    rtol = 1e-4 if case == "float32" else 1e-9
+    if classifier:
+        np.testing.assert_allclose(theirs.predict_proba(X), ours.predict_proba(X), rtol=rtol, atol=rtol / 10)
+    else:
+        np.testing.assert_allclose(theirs.predict(X), ours.predict(X), rtol=rtol)
 
 
 def test_verbose_prints_mlpclassifier_lines(data, capsys):

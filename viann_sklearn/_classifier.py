@@ -35,8 +35,10 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
         Class labels; for a multilabel indicator y, the label column numbers
         ``0 .. n_labels - 1``, as MLPClassifier sets them.
     n_outputs_ : int
-        Output units of the network: the number of classes (2 for a binary
-        classifier, whose outputs go through softmax), or of labels.
+        Output units of MLPClassifier's equivalent network: the number of
+        classes, 1 for two classes, or the number of labels. (This network
+        trains two softmax outputs for two classes; ``coefs_`` shows them as
+        the one logistic output they are equivalent to.)
 """
         + _SHARED_ATTRIBUTES_DOC
         + """
@@ -175,8 +177,22 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
     def _loss_name(self):
         return "binary_cross_entropy" if self._multilabel else "cross_entropy"
 
+    def _binary(self):
+        return not self._multilabel and len(self.classes_) == 2
+
     def _output_activation(self):
-        return "logistic" if self._multilabel else "softmax"
+        return "logistic" if self._multilabel or self._binary() else "softmax"
+
+    def _mlp_n_outputs(self):
+        return 1 if self._binary() else super()._mlp_n_outputs()
+
+    def _output_layer_as_mlp(self, coefs, intercepts):
+        if self._binary():
+            # Two softmax outputs z0, z1 give P(class 1) = sigmoid(z1 - z0): one
+            # logistic output, with the difference of their weights, as MLPClassifier has.
+            coefs[-1] = coefs[-1][:, 1:] - coefs[-1][:, :1]
+            intercepts[-1] = intercepts[-1][1:] - intercepts[-1][:1]
+        return coefs, intercepts
 
     def _score_outputs(self, outputs, y_encoded, sample_weight=None):
         if self._multilabel:

@@ -485,7 +485,7 @@ class _BaseVIANN(BaseEstimator):
         self._no_improvement_count = monitor.no_improvement_count_
         self._optimizer = dict(self.net_.callbacks_).get("learning_rate")
         self.n_layers_ = len(self._linear_layers()) + 1
-        self.n_outputs_ = self._linear_layers()[-1].out_features
+        self.n_outputs_ = self._mlp_n_outputs()
         self.out_activation_ = self._output_activation()
         if self._stopped_on_validation:
             self.best_loss_ = None
@@ -626,15 +626,42 @@ class _BaseVIANN(BaseEstimator):
 
     @property
     def coefs_(self) -> list[np.ndarray]:
-        """Weight matrices, ``coefs_[i]`` of shape (n_in, n_out), as in MLPClassifier."""
-        check_is_fitted(self)
-        return [layer.weight.detach().cpu().numpy().T.copy() for layer in self._linear_layers()]
+        """Weight matrices, ``coefs_[i]`` of shape (n_in, n_out), as in MLPClassifier (see :meth:`_mlp_layers`)."""
+        return self._mlp_layers()[0]
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
-        """Bias vectors, ``intercepts_[i]`` of shape (n_out,), as in MLPClassifier."""
+        """Bias vectors, ``intercepts_[i]`` of shape (n_out,), as in MLPClassifier (see :meth:`_mlp_layers`)."""
+        return self._mlp_layers()[1]
+
+    def _mlp_layers(self):
+        """The network's weights and biases as MLPClassifier would hold them (copies).
+
+        MLPClassifier's forward pass on raw X, with these and
+        ``out_activation_``, gives this estimator's predictions: the input
+        standardisation is folded into the first layer, and the subclass
+        folds what it does to the outputs into the last (see
+        :meth:`_output_layer_as_mlp`).
+        """
         check_is_fitted(self)
-        return [layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()]
+        coefs = [layer.weight.detach().cpu().numpy().T.copy() for layer in self._linear_layers()]
+        intercepts = [layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()]
+        module = self.net_.module_
+        if module.input_shift is not None:
+            # ((X - shift) / scale) @ W + b == X @ (W / scale) + (b - (shift / scale) @ W)
+            shift = module.input_shift.detach().cpu().numpy().astype(coefs[0].dtype)
+            scale = module.input_scale.detach().cpu().numpy().astype(coefs[0].dtype)
+            intercepts[0] = intercepts[0] - (shift / scale) @ coefs[0]
+            coefs[0] = coefs[0] / scale[:, np.newaxis]
+        return self._output_layer_as_mlp(coefs, intercepts)
+
+    def _output_layer_as_mlp(self, coefs, intercepts):
+        """Fold output-side conversions into the last layer; the subclass knows which."""
+        return coefs, intercepts
+
+    def _mlp_n_outputs(self):
+        """``n_outputs_``: the output units of MLPClassifier's equivalent network."""
+        return self._linear_layers()[-1].out_features
 
     def _linear_layers(self):
         return [layer for layer in self.net_.module_.layers if isinstance(layer, nn.Linear)]
@@ -736,8 +763,9 @@ _SHARED_PARAMETERS_DOC = """
         reads first-layer weights, and a weight's size depends on its
         column's units; standardising makes importances (and training) the
         same whether a column is in metres or millimetres. The statistics
-        are kept for ``warm_start`` and ``partial_fit``. ``coefs_[0]``
-        applies to the standardised columns.
+        are kept for ``warm_start`` and ``partial_fit``. ``coefs_`` and
+        ``intercepts_`` have the standardisation folded in: they apply to X
+        as given.
     importance_on : {"epoch", "batch"} or None, default="epoch"
         Sample the input weights for VIANN after every epoch (as in the paper)
         or after every batch. None trains without tracking, and without
@@ -780,7 +808,11 @@ _SHARED_ATTRIBUTES_DOC = """
     out_activation_ : {"softmax", "logistic", "identity", "exp"}
         What turns the outputs into predictions.
     coefs_, intercepts_ : list of ndarray
-        Weights and biases of each layer, in MLPClassifier's layout.
+        Weights and biases of each layer, in MLPClassifier's layout and with
+        its meaning: its forward pass on X as given, with these,
+        ``activation`` and ``out_activation_``, gives this estimator's
+        predictions (the input and target standardisation are folded in).
+        Copies: changing them changes nothing.
 """
 
 

@@ -205,6 +205,15 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
     def _output_activation(self):
         return "exp" if self.loss == "poisson" else "identity"
 
+    def _output_layer_as_mlp(self, coefs, intercepts):
+        if self._target_shift is not None:
+            # Predictions are outputs * scale + shift: the same affine map on the last layer.
+            scale = np.asarray(self._target_scale, dtype=coefs[-1].dtype).reshape(-1)
+            shift = np.asarray(self._target_shift, dtype=coefs[-1].dtype).reshape(-1)
+            coefs[-1] = coefs[-1] * scale
+            intercepts[-1] = intercepts[-1] * scale + shift
+        return coefs, intercepts
+
     def _predictions(self, outputs):
         """Network outputs to predictions in the targets' units, as an array of shape (n, n_outputs)."""
         if self.loss == "poisson":
