@@ -1,7 +1,9 @@
 """What VIANNClassifier and VIANNRegressor share: parameters, the fit, prediction, importances.
 
 The classifier and the regressor live in ``_classifier.py`` and ``_regressor.py``;
-the optimizers in ``_solvers.py``; input statistics in ``_inputs.py``.
+the optimizers in ``_solvers.py``; early stopping's split and patience in
+``_early_stopping.py``; input statistics in ``_inputs.py``; the epoch loop's
+pieces in ``_training.py``; the shared docstring sections in ``_docs.py``.
 """
 
 import warnings
@@ -12,13 +14,13 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, InvalidParameterError, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ._callbacks import VarianceImportance
+from ._early_stopping import baseline_score, patience, split_validation, wants_validation
 from ._inputs import checked_sample_weight, column_mean_and_scale, column_ranges, row_chunks, to_tensor
 from ._mlp import LOSSES, MultiLayerPerceptron
 from ._solvers import LearningRateSchedule, fit_lbfgs, optimizer_settings, seeded_torch
@@ -30,12 +32,6 @@ __all__ = ["VIANNClassifier", "VIANNRegressor"]
 # Rows per forward pass at predict time: large enough to amortise Python
 # overhead, small enough that hidden activations stay far below memory limits.
 _PREDICT_CHUNK_ROWS = 8192
-# early_stopping="auto" holds out a validation set only when it has at least
-# this many rows (50 samples at validation_fraction=0.1).
-_AUTO_MIN_VALIDATION_ROWS = 5
-# ... and waits at least this many optimizer steps for the validation score to improve.
-# (benchmarks/real_data.py --patience-steps sets it here.)
-_AUTO_MIN_PATIENCE_STEPS = 50
 
 
 def _is_stochastic(estimator):
@@ -166,9 +162,9 @@ class _BaseVIANN(BaseEstimator):
         # The training rows are positions in X, not a copy of them: a copy of
         # 90 % of the data would double the memory a fit needs.
         train_positions, validation = None, None
-        self._stopped_on_validation = not incremental and self._wants_validation(targets)
+        self._stopped_on_validation = not incremental and wants_validation(self, targets)
         if self._stopped_on_validation:
-            train_positions, validation = self._split_validation(X, targets, sample_weight, seed)
+            train_positions, validation = split_validation(self, X, targets, sample_weight, seed)
         rows = self._training_rows(X, targets, sample_weight, device, train_positions)
         n_samples = len(rows)
         batch_size = n_samples if self.solver == "lbfgs" else self._checked_batch_size(n_samples)
@@ -245,13 +241,13 @@ class _BaseVIANN(BaseEstimator):
         monitor.prepare(
             epochs=1 if incremental else self.max_iter,
             tol=self.tol,
-            n_iter_no_change=self._patience(n_samples, batch_size),
+            n_iter_no_change=patience(self, n_samples, batch_size),
             # L-BFGS stops on its own criteria (see fit_lbfgs)
             may_stop=not incremental and self.solver != "lbfgs",
             validation_score=None if validation is None else self._validation_scorer(net, *validation),
             baseline_score=None
             if validation is None or self.early_stopping is True
-            else self._constant_prediction_score(validation[1], validation[2]),
+            else baseline_score(self, validation[1], validation[2]),
             verbose=bool(self.verbose),
         )
         return net, monitor
@@ -376,77 +372,6 @@ class _BaseVIANN(BaseEstimator):
 
     def _optimizer_settings(self, batch_size, device):
         return optimizer_settings(self, batch_size, device)
-
-    def _patience(self, n_samples, batch_size):
-        """Epochs without improvement that end training: n_iter_no_change, and with
-        early_stopping="auto" at least _AUTO_MIN_PATIENCE_STEPS optimizer steps.
-
-        On small data an epoch is one or two steps; ten of them is too short a
-        wait for a score that moves in coarse jumps, and training stopped
-        before the network had learnt the signal.
-        """
-        if self.early_stopping != "auto" or not self._stopped_on_validation:
-            return self.n_iter_no_change
-        steps_per_epoch = int(np.ceil(n_samples / batch_size))
-        return max(self.n_iter_no_change, int(np.ceil(_AUTO_MIN_PATIENCE_STEPS / steps_per_epoch)))
-
-    def _constant_prediction_score(self, y_validation, sample_weight):
-        """The validation score of predicting one value for every row: the majority class, or the mean."""
-        if is_classifier(self) and y_validation.ndim == 1:
-            counts = np.bincount(y_validation, weights=sample_weight)
-            return float(counts.max() / counts.sum()) if counts.sum() > 0 else 0.0
-        if is_classifier(self):  # multilabel: the most common label set is not worth computing here
-            return 0.0
-        return 0.0
-
-    def _wants_validation(self, targets):
-        """Whether this fit holds out a validation set and stops on its score."""
-        if self.solver == "lbfgs":
-            return False  # MLPClassifier's L-BFGS has no early stopping either
-        if self.early_stopping != "auto":
-            return self.early_stopping
-        # "auto": early stopping keeps the importances true (see the docs'
-        # "Can I trust these importances?"), wherever a validation split of
-        # at least AUTO_MIN_VALIDATION rows, with every class in it, exists.
-        n_validation = int(np.ceil(self.validation_fraction * len(targets)))
-        if n_validation < _AUTO_MIN_VALIDATION_ROWS or len(targets) - n_validation < _AUTO_MIN_VALIDATION_ROWS:
-            return False
-        if is_classifier(self) and targets.ndim == 1:
-            counts = np.bincount(targets, minlength=len(self.classes_))
-            return n_validation >= len(self.classes_) and counts.min() >= 2
-        return True
-
-    def _split_validation(self, X, targets, sample_weight, seed):
-        n_validation = int(np.ceil(self.validation_fraction * X.shape[0]))
-        single_label = is_classifier(self) and targets.ndim == 1
-        # Stratified, each class needs a row; either way, one row is no score.
-        needed = max(2, len(self.classes_)) if single_label else 2
-        # Stratified on the labels themselves, so that a class too small to
-        # stratify gets scikit-learn's error, naming it, before the size check.
-        stratify = self.classes_[targets] if single_label else None
-        if n_validation < needed and stratify is None:
-            raise self._validation_too_small(X.shape[0], n_validation, needed)
-        try:
-            # Positions, not the arrays: the same split (it depends only on the
-            # number of rows, the seed and stratify), without copying X.
-            train_positions, validation_positions = train_test_split(
-                np.arange(X.shape[0]), random_state=seed, test_size=n_validation, stratify=stratify
-            )
-        except ValueError as error:
-            if "least populated class" in str(error) or n_validation >= needed:
-                raise
-            raise self._validation_too_small(X.shape[0], n_validation, needed) from None
-        if n_validation < needed:
-            raise self._validation_too_small(X.shape[0], n_validation, needed)
-        w_val = None if sample_weight is None else sample_weight[validation_positions]
-        return train_positions, (X[validation_positions], targets[validation_positions], w_val)
-
-    def _validation_too_small(self, n_samples, n_validation, needed):
-        return ValueError(
-            f"The validation set is too small: validation_fraction={self.validation_fraction} "
-            f"of {n_samples} samples is {n_validation}, and early stopping needs at least "
-            f"{needed}. Increase 'validation_fraction' or the size of your dataset."
-        )
 
     def _validation_scorer(self, net, X_val, y_val, w_val):
         # Dense validation rows become a tensor on the training device once, not every epoch.
@@ -674,146 +599,6 @@ class _BaseVIANN(BaseEstimator):
         tags.input_tags.sparse = True
         tags.input_tags.allow_nan = False
         return tags
-
-
-_SHARED_PARAMETERS_DOC = """
-    Parameters
-    ----------
-    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-        Width of each hidden layer.
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
-        Activation of the hidden layers.
-    solver : {"sgd", "adam", "lbfgs"}, default="sgd"
-        ``torch.optim.SGD``, ``torch.optim.Adam``, or full-batch
-        ``torch.optim.LBFGS`` (VIANN samples the weights after every L-BFGS
-        iteration; no ``partial_fit``, no early stopping, as in MLPClassifier).
-        The defaults of ``solver``, ``alpha``, ``learning_rate_init``,
-        ``weight_init`` and ``standardize`` differ from MLPClassifier's: they
-        were chosen on data with known informative features, where
-        MLPClassifier's gave a ranking AUC of 0.87 and these 1.00 (see "How
-        faithful are the importances?" in the docs).
-    alpha : float, default=1.0
-        Strength of the L2 penalty on the weights (not the biases), scaled by
-        the batch size as in MLPClassifier. The penalty pulls the weights of
-        useless inputs back to 0, so that VIANN's score, which multiplies in
-        their final size, sees them as such.
-    batch_size : int or "auto", default="auto"
-        Size of the minibatches; "auto" is ``min(200, n_samples)``.
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Schedule of "sgd"'s learning rate, as in MLPClassifier: constant;
-        ``learning_rate_init / (t + 1) ** power_t`` after every epoch (``t``
-        the samples seen); or divided by 5 each time the stopping rule would
-        stop, until it is at most 1e-6.
-    learning_rate_init : float, default=0.01
-        Learning rate of the optimizer.
-    power_t : float, default=0.5
-        Exponent of "invscaling".
-    max_iter : int, default=200
-        Maximum number of epochs.
-    shuffle : bool, default=True
-        Shuffle the samples in every epoch.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the shuffling and the validation split. An
-        int makes fits identical. torch's global RNG is left as it was.
-    tol : float, default=1e-4
-        Minimum improvement of the loss (or validation score) that counts.
-    verbose : bool, default=False
-        Print ``Iteration N, loss = ...`` after every epoch, as MLPClassifier does.
-    warm_start : bool, default=False
-        Continue from the previous fit (weights and VIANN variance) instead
-        of starting over.
-    momentum : float, default=0.9
-        Momentum of "sgd".
-    nesterovs_momentum : bool, default=True
-        Use Nesterov's momentum with "sgd".
-    early_stopping : bool or "auto", default="auto"
-        Hold out ``validation_fraction`` of the data, stop when its score no
-        longer improves, and keep the best epoch's weights; the VIANN variance
-        is rolled back to that epoch too, so the importances describe the
-        returned network. "auto" does so where the data allow it (a
-        validation split of at least 5 rows, every class with 2 members),
-        waits at least 50 optimizer steps as well as ``n_iter_no_change``
-        epochs, and does not count epochs on which the network is no better
-        than a constant prediction. It differs from MLPClassifier's False:
-        past its best epoch a network memorises through noise inputs too,
-        and VIANN counts that as importance (see "Can I trust these
-        importances?" in the docs). False trains on all the rows until the
-        training loss stops improving.
-    validation_fraction : float, default=0.1
-        Share of the data held out for early stopping.
-    beta_1, beta_2 : float, default=0.9, 0.999
-        Adam's decay rates.
-    epsilon : float, default=1e-8
-        Adam's numerical stability term.
-    n_iter_no_change : int, default=10
-        Epochs without an improvement of ``tol`` that end training.
-    max_fun : int, default=15000
-        Most loss evaluations of "lbfgs".
-    weight_init : "glorot_uniform" or float, default=0.05
-        Initial weights: MLPClassifier's Glorot-uniform, or a float, the
-        standard deviation of a zero-mean normal (biases start at zero). The
-        VIANN paper used 0.05. A small initialisation keeps the final
-        magnitude of weights from useless inputs from being mostly their
-        random start, which VIANN's score multiplies in.
-    standardize : bool, default=True
-        Standardise every column (mean 0, standard deviation 1, from the
-        first fit's data) inside the network, before its first layer; the
-        regressor standardises its targets too (``predict`` returns them in
-        their own units; ``loss_curve_`` is in standard units). VIANN
-        reads first-layer weights, and a weight's size depends on its
-        column's units; standardising makes importances (and training) the
-        same whether a column is in metres or millimetres. The statistics
-        are kept for ``warm_start`` and ``partial_fit``. ``coefs_`` and
-        ``intercepts_`` have the standardisation folded in: they apply to X
-        as given.
-    importance_on : {"epoch", "batch"} or None, default="epoch"
-        Sample the input weights for VIANN after every epoch (as in the paper)
-        or after every batch. None trains without tracking, and without
-        ``feature_importances_``.
-    device : str or torch.device, default="cpu"
-        Where to train, e.g. "cuda".
-"""
-
-_SHARED_ATTRIBUTES_DOC = """
-    feature_importances_ : ndarray of shape (``n_features_in_``,)
-        VIANN importances, >= 0 and summing to 1: for each input feature, the
-        variance of each of its first-layer weights over training times the
-        weight's final magnitude, summed over hidden units.
-    variance_importance_ : VarianceImportance
-        The callback that tracked training: raw ``scores_``, ``variances_``
-        and the per-epoch ``importances_history_``.
-    net_ : skorch.NeuralNet
-        The trained skorch net; ``net_.module_`` is the torch module.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Names of the features, when X has string column names.
-    loss_ : float or None
-        Training loss of the last epoch (None if interrupted inside the first).
-    loss_curve_ : list of float
-        Training loss of every epoch.
-    best_loss_ : float or None
-        Lowest training loss, ``None`` with early stopping.
-    validation_scores_ : list of float or None
-        Validation score of every epoch with early stopping.
-    best_validation_score_ : float or None
-        Best validation score with early stopping.
-    n_iter_ : int
-        Epochs (L-BFGS iterations) of the latest ``fit``, also with
-        ``warm_start``; ``partial_fit`` adds one.
-    t_ : int
-        Number of training samples seen.
-    n_layers_ : int
-        Number of layers, input and output included.
-    out_activation_ : {"softmax", "logistic", "identity", "exp"}
-        What turns the outputs into predictions.
-    coefs_, intercepts_ : list of ndarray
-        Weights and biases of each layer, in MLPClassifier's layout and with
-        its meaning: its forward pass on X as given, with these,
-        ``activation`` and ``out_activation_``, gives this estimator's
-        predictions (the input and target standardisation are folded in).
-        Copies: changing them changes nothing.
-"""
 
 
 # The estimators, re-exported from here where the rest of the package has always

@@ -10,7 +10,8 @@ from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 
-from ._estimators import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC, _BaseVIANN, _is_stochastic
+from ._docs import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC
+from ._estimators import _BaseVIANN, _is_stochastic
 from ._inputs import column_mean_and_scale
 
 __all__ = ["VIANNRegressor"]

@@ -1,0 +1,104 @@
+"""Early stopping's decisions: whether to hold out rows, which ones, and how long to wait.
+
+Functions of the estimator's parameters, as ``_solvers.py`` has for the
+optimizers; ``ConvergenceMonitor`` (in ``_training.py``) applies them epoch
+by epoch.
+"""
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.model_selection import train_test_split
+
+__all__ = ["baseline_score", "patience", "split_validation", "wants_validation"]
+
+# early_stopping="auto" holds out a validation set only when it has at least
+# this many rows (50 samples at validation_fraction=0.1).
+AUTO_MIN_VALIDATION_ROWS = 5
+# ... and waits at least this many optimizer steps for the validation score to improve.
+# (benchmarks/real_data.py --patience-steps sets it here.)
+AUTO_MIN_PATIENCE_STEPS = 50
+
+
+def wants_validation(estimator, targets):
+    """Whether this fit holds out a validation set and stops on its score."""
+    if estimator.solver == "lbfgs":
+        return False  # MLPClassifier's L-BFGS has no early stopping either
+    if estimator.early_stopping != "auto":
+        return estimator.early_stopping
+    # "auto": early stopping keeps the importances true (see the docs'
+    # "Can I trust these importances?"), wherever a validation split of
+    # at least AUTO_MIN_VALIDATION_ROWS rows, with every class in it, exists.
+    n_validation = int(np.ceil(estimator.validation_fraction * len(targets)))
+    if n_validation < AUTO_MIN_VALIDATION_ROWS or len(targets) - n_validation < AUTO_MIN_VALIDATION_ROWS:
+        return False
+    if is_classifier(estimator) and targets.ndim == 1:
+        counts = np.bincount(targets, minlength=len(estimator.classes_))
+        return n_validation >= len(estimator.classes_) and counts.min() >= 2
+    return True
+
+
+def split_validation(estimator, X, targets, sample_weight, seed):
+    """Training row positions, and the validation rows ``(X, targets, sample_weight)``.
+
+    Stratified for single-label classifiers, as MLPClassifier's split; a
+    class too small to stratify gets scikit-learn's error, which names it.
+    """
+    n_samples = X.shape[0]
+    n_validation = int(np.ceil(estimator.validation_fraction * n_samples))
+    single_label = is_classifier(estimator) and targets.ndim == 1
+    # Stratified, each class needs a row; either way, one row is no score.
+    needed = max(2, len(estimator.classes_)) if single_label else 2
+    # Stratified on the labels themselves, so that a class too small to
+    # stratify gets scikit-learn's error, naming it, before the size check.
+    stratify = estimator.classes_[targets] if single_label else None
+    if n_validation < needed and stratify is None:
+        raise _validation_too_small(estimator, n_samples, n_validation, needed)
+    try:
+        # Positions, not the arrays: the same split (it depends only on the
+        # number of rows, the seed and stratify), without copying X.
+        train_positions, validation_positions = train_test_split(
+            np.arange(n_samples), random_state=seed, test_size=n_validation, stratify=stratify
+        )
+    except ValueError as error:
+        if "least populated class" in str(error) or n_validation >= needed:
+            raise
+        raise _validation_too_small(estimator, n_samples, n_validation, needed) from None
+    if n_validation < needed:
+        raise _validation_too_small(estimator, n_samples, n_validation, needed)
+    w_val = None if sample_weight is None else sample_weight[validation_positions]
+    return train_positions, (X[validation_positions], targets[validation_positions], w_val)
+
+
+def _validation_too_small(estimator, n_samples, n_validation, needed):
+    return ValueError(
+        f"The validation set is too small: validation_fraction={estimator.validation_fraction} "
+        f"of {n_samples} samples is {n_validation}, and early stopping needs at least "
+        f"{needed}. Increase 'validation_fraction' or the size of your dataset."
+    )
+
+
+def patience(estimator, n_samples, batch_size):
+    """Epochs without improvement that end training: n_iter_no_change, and with
+    early_stopping="auto" at least AUTO_MIN_PATIENCE_STEPS optimizer steps.
+
+    On small data an epoch is one or two steps; ten of them is too short a
+    wait for a score that moves in coarse jumps, and training stopped
+    before the network had learnt the signal.
+    """
+    if estimator.early_stopping != "auto" or not estimator._stopped_on_validation:
+        return estimator.n_iter_no_change
+    steps_per_epoch = int(np.ceil(n_samples / batch_size))
+    return max(estimator.n_iter_no_change, int(np.ceil(AUTO_MIN_PATIENCE_STEPS / steps_per_epoch)))
+
+
+def baseline_score(estimator, y_validation, sample_weight):
+    """The validation score of predicting one value for every row: the majority class.
+
+    Epochs that score no better do not count as improvements under
+    ``early_stopping="auto"``. 0 for regressors (R² of the mean) and for
+    multilabel targets (the most common label set is not worth computing).
+    """
+    if is_classifier(estimator) and y_validation.ndim == 1:
+        counts = np.bincount(y_validation, weights=sample_weight)
+        return float(counts.max() / counts.sum()) if counts.sum() > 0 else 0.0
+    return 0.0
