@@ -569,15 +569,16 @@ class _BaseVIANN(BaseEstimator):
         :meth:`_output_layer_as_mlp`).
         """
         check_is_fitted(self)
-        coefs = [layer.weight.detach().cpu().numpy().T.copy() for layer in self._linear_layers()]
-        intercepts = [layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()]
+        layers = self._linear_layers()
+        coefs = [layer.weight.detach().cpu().numpy().T.copy() for layer in layers]
+        intercepts = [layer.bias.detach().cpu().numpy().copy() for layer in layers]
         module = self.net_.module_
         if module.input_shift is not None:
             # ((X - shift) / scale) @ W + b == X @ (W / scale) + (b - (shift / scale) @ W)
             shift = module.input_shift.detach().cpu().numpy().astype(coefs[0].dtype)
             scale = module.input_scale.detach().cpu().numpy().astype(coefs[0].dtype)
-            intercepts[0] = intercepts[0] - (shift / scale) @ coefs[0]
-            coefs[0] = coefs[0] / scale[:, np.newaxis]
+            intercepts[0] -= (shift / scale) @ coefs[0]
+            coefs[0] /= scale[:, np.newaxis]  # in place: coefs[0] is already our copy, and can be the widest array
         return self._output_layer_as_mlp(coefs, intercepts)
 
     def _output_layer_as_mlp(self, coefs, intercepts):
