@@ -2,6 +2,7 @@
 
 import warnings
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from viann_sklearn import VIANNClassifier, VIANNRegressor  # noqa: E402
 from viann_sklearn._persist import ModelFileError, load_model, save_model  # noqa: E402
 from viann_sklearn._table import plan_columns, preprocessor  # noqa: E402
-from viann_sklearn.cli import _pipeline, build_parser  # noqa: E402
+from viann_sklearn.cli import _pipeline, build_parser, main  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
@@ -99,3 +100,21 @@ def test_multilabel_and_poisson_models_predict_the_same_after_loading(tmp_path, 
     save_model(model, tmp_path / "model.skops")
     loaded = load_model(tmp_path / "model.skops")["model"]
     np.testing.assert_allclose(loaded.predict(X), model.predict(X))
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_a_model_saved_before_the_package_was_split_into_layers_still_predicts_the_same(tmp_path, capsys):
+    # Saved by `viann rank tests/fixtures/shops.csv --target kind --cv 2 --max-iter 30
+    # --hidden-layer-sizes 8 --noise-alpha 0 --save ...` with the single-folder package (0.1.0),
+    # and its `viann predict --proba` output kept beside it. The file names the column treatments
+    # by their old module path.
+    saved, rows = FIXTURES / "shops_before_layers.skops", FIXTURES / "shops.csv"
+    expected = pd.read_csv(FIXTURES / "shops_before_layers_predictions.csv")
+    output = tmp_path / "predictions.csv"
+    assert main(["predict", str(saved), str(rows), "--proba", "--output", str(output)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(output), expected)
+    loaded = load_model(saved)["model"]
+    frame = pd.read_csv(rows).drop(columns="kind")
+    np.testing.assert_array_equal(loaded.predict_proba(frame), expected[["P(big)", "P(small)"]].to_numpy())
