@@ -16,7 +16,9 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 
 # Without the optional Keras extra, its module cannot even be imported for
 # its doctests; tests/test_keras.py skips itself.
-collect_ignore = [] if importlib.util.find_spec("keras") else ["viann_sklearn/keras.py"]
+collect_ignore = (
+    [] if importlib.util.find_spec("keras") else ["viann_sklearn/keras.py", "viann_sklearn/adapters/keras_callbacks.py"]
+)
 
 
 @pytest.fixture

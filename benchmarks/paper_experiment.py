@@ -89,7 +89,8 @@ from sklearn.preprocessing import scale
 from torch import nn
 
 from viann_sklearn import VarianceImportanceTorch, VIANNClassifier, VIANNRegressor
-from viann_sklearn._welford import RunningMoments, viann_scores
+from viann_sklearn.method.moments import RunningMoments
+from viann_sklearn.method.scores import viann_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"

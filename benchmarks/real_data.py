@@ -608,9 +608,9 @@ def main(argv=None):
     seeds = range(1 if args.quick else args.seeds)
     tables = load_tables(table_names)
     if args.patience_steps is not None:  # exploring the constant behind early_stopping="auto"
-        import viann_sklearn._early_stopping
+        import viann_sklearn.estimators.early_stopping
 
-        viann_sklearn._early_stopping.AUTO_MIN_PATIENCE_STEPS = args.patience_steps
+        viann_sklearn.estimators.early_stopping.AUTO_MIN_PATIENCE_STEPS = args.patience_steps
     command = "python benchmarks/real_data.py " + " ".join(argv if argv is not None else __import__("sys").argv[1:])
     started = time.perf_counter()
     if args.candidates is not None:

@@ -25,7 +25,7 @@ class RegisteredBackwards(nn.Module):
 @contextlib.contextmanager
 def ctrl_c_on_forward_call(call_number):
     """Raise KeyboardInterrupt, as a user's Ctrl-C would, in the estimators' n-th forward pass."""
-    from viann_sklearn._mlp import MultiLayerPerceptron
+    from viann_sklearn.training.mlp import MultiLayerPerceptron
 
     original_forward = MultiLayerPerceptron.forward
     calls = itertools.count(1)

@@ -8,8 +8,8 @@ from skorch.callbacks import Callback, EarlyStopping
 from torch import nn
 
 from viann_sklearn import MetricThreshold, VarianceImportance
-from viann_sklearn._tracker import InputWeightVariance
-from viann_sklearn._welford import viann_scores
+from viann_sklearn.method.scores import viann_scores
+from viann_sklearn.method.tracker import InputWeightVariance
 
 from _models import RegisteredBackwards
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import viann_sklearn
-from viann_sklearn._demo import rank_breast_cancer
 from viann_sklearn.cli import main
+from viann_sklearn.cli.demo import rank_breast_cancer
 
 
 def test_version_comes_from_package_metadata():

@@ -12,8 +12,8 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor
-from viann_sklearn._inputs import column_mean_and_scale
-from viann_sklearn._welford import viann_scores
+from viann_sklearn.estimators.inputs import column_mean_and_scale
+from viann_sklearn.method.scores import viann_scores
 
 from _models import ctrl_c_on_forward_call
 
@@ -356,7 +356,7 @@ def test_interrupt_inside_first_epoch_leaves_a_usable_model(classification_data)
 
 
 def test_weight_init_normal_or_glorot(classification_data):
-    from viann_sklearn._mlp import MultiLayerPerceptron
+    from viann_sklearn.training.mlp import MultiLayerPerceptron
 
     generator = torch.Generator().manual_seed(0)
     normal = MultiLayerPerceptron(6, [400], 3, weight_init=0.05, generator=generator)

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse
 import torch
 
-from viann_sklearn._inputs import row_chunks, sparse_rows
+from viann_sklearn.training.tensors import row_chunks, sparse_rows
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 def test_without_keras_the_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "keras", None)  # makes `import keras` fail
     monkeypatch.delitem(sys.modules, "viann_sklearn.keras", raising=False)
+    monkeypatch.delitem(sys.modules, "viann_sklearn.adapters.keras_callbacks", raising=False)
     with pytest.raises(ImportError, match=r"pip install 'viann-sklearn\[keras\]'"):
         importlib.import_module("viann_sklearn.keras")
 
@@ -148,7 +149,7 @@ def test_convolution_and_embedding_give_one_score_per_channel_or_token():
 
 
 def test_grouped_convolution_maps_groups_to_input_channels():
-    from viann_sklearn.keras import _input_weight
+    from viann_sklearn.adapters.keras_callbacks import _input_weight
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((8, 4)), keras.layers.Conv1D(6, 3, groups=2)])
@@ -158,7 +159,7 @@ def test_grouped_convolution_maps_groups_to_input_channels():
 
 
 def test_layer_name_and_errors():
-    from viann_sklearn.keras import VarianceImportanceKeras, _input_weight
+    from viann_sklearn.adapters.keras_callbacks import VarianceImportanceKeras, _input_weight
 
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name="a"), keras.layers.Dense(2, name="b")])
     assert _input_weight(model, "b", None).name == "b"
@@ -193,7 +194,7 @@ def test_metric_threshold_stops_after_min_epochs(data):
 
 
 def test_a_named_layer_without_kernel_or_a_model_without_one_is_an_error():
-    from viann_sklearn.keras import _input_weight
+    from viann_sklearn.adapters.keras_callbacks import _input_weight
 
     model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(name="norm"), keras.layers.Dense(2)])
     with pytest.raises(ValueError, match="Layer 'norm' has no trainable kernel"):

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from viann_sklearn._layers import ForwardOrderProbe, first_input_weight, input_weight_by_name, unwrap_model
+from viann_sklearn.method.layers import ForwardOrderProbe, first_input_weight, input_weight_by_name, unwrap_model
 
 from _models import RegisteredBackwards
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from viann_sklearn._mlp import MultiLayerPerceptron
+from viann_sklearn.training.mlp import MultiLayerPerceptron
 
 
 def test_input_standardization_needs_both_shift_and_scale():
@@ -66,7 +66,7 @@ def test_sparse_rows_with_no_stored_value_give_the_bias_path():
 def test_sparse_rows_product_passes_gradcheck():
     # Against finite differences, for the weight and the stored values alike
     # (values carry a gradient when, say, a scale before them is learnt).
-    from viann_sklearn._mlp import _SparseRowsProduct
+    from viann_sklearn.training.mlp import _SparseRowsProduct
 
     _, X_sparse = _sparse_batch()
     weight = torch.randn(4, 5, dtype=torch.float64, requires_grad=True)

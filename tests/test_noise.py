@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from viann_sklearn._noise import noise_threshold, shadow_columns, shadow_pvalues
+from viann_sklearn.selection.noise import noise_threshold, shadow_columns, shadow_pvalues
 
 scores_strategy = st.lists(st.integers(0, 6).map(float), min_size=1, max_size=30)  # ties on purpose
 

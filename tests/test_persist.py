@@ -14,9 +14,10 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor  # noqa: E402
-from viann_sklearn._persist import ModelFileError, load_model, save_model  # noqa: E402
-from viann_sklearn._table import plan_columns, preprocessor  # noqa: E402
-from viann_sklearn.cli import _pipeline, build_parser, main  # noqa: E402
+from viann_sklearn.cli import build_parser, main  # noqa: E402
+from viann_sklearn.cli.main import _pipeline  # noqa: E402
+from viann_sklearn.cli.persist import ModelFileError, load_model, save_model  # noqa: E402
+from viann_sklearn.cli.table import plan_columns, preprocessor  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")
 
@@ -69,7 +70,7 @@ def test_a_file_naming_other_types_is_refused(tmp_path):
         for item in source.infolist():
             data = source.read(item)
             if item.filename == "schema.json":
-                data = data.replace(b'"viann_sklearn._table"', b'"os"').replace(b'"parse_numbers"', b'"system"')
+                data = data.replace(b'"viann_sklearn.cli.table"', b'"os"').replace(b'"parse_numbers"', b'"system"')
             target.writestr(item, data)
     with pytest.raises(ModelFileError, match="not trusted"):
         load_model(tampered)

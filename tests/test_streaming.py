@@ -11,8 +11,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor, dask_chunks, fit_stream, parquet_chunks
-from viann_sklearn._stream_training import batches_across_chunks
-from viann_sklearn._training import TrainingRows
+from viann_sklearn.training.batches import TrainingRows, batches_across_chunks
 
 # Plain SGD epochs on every row in order: what a stream must reproduce.
 IN_ORDER = dict(

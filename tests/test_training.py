@@ -9,9 +9,12 @@ from skorch.history import History
 from torch import nn
 from torch.utils.data import DataLoader
 
-import viann_sklearn._estimators as estimators_module
+import viann_sklearn.estimators.base as estimators_module
 from viann_sklearn import VIANNClassifier, VIANNRegressor
-from viann_sklearn._training import LeanNet, TensorBatches, fused_supported, report_epochs
+from viann_sklearn.training.batches import TensorBatches
+from viann_sklearn.training.monitors import report_epochs
+from viann_sklearn.training.net import LeanNet
+from viann_sklearn.training.solvers import fused_supported
 
 FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=8, random_state=0, early_stopping=False)
 

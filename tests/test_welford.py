@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from viann_sklearn._welford import ColumnMoments, RunningMoments, normalize_scores, viann_scores
+from viann_sklearn.method.moments import ColumnMoments, RunningMoments
+from viann_sklearn.method.scores import normalize_scores, viann_scores
 
 
 def _accumulate(snapshots):
@@ -214,7 +215,7 @@ def test_copy_into_moments_of_another_shape_or_empty_ones():
 def test_rollback_returns_the_statistics_of_the_checkpoint():
     # The tracker after a rollback to epoch 3 holds what it held after epoch 3:
     # the early-stopping restore depends on it.
-    from viann_sklearn._tracker import InputWeightVariance
+    from viann_sklearn.method.tracker import InputWeightVariance
 
     torch.manual_seed(0)
     layer = torch.nn.Linear(4, 3)
@@ -280,7 +281,7 @@ def test_column_moments_say_when_there_is_nothing_to_report():
 
 
 def test_a_reused_checkpoint_holds_the_latest_statistics_in_the_same_memory():
-    from viann_sklearn._tracker import InputWeightVariance
+    from viann_sklearn.method.tracker import InputWeightVariance
 
     layer = torch.nn.Linear(4, 3)
     tracker = InputWeightVariance(param_name="weight")

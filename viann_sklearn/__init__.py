@@ -6,16 +6,22 @@ change during training. This package provides it as scikit-learn estimators
 (:class:`VIANNClassifier`, :class:`VIANNRegressor`) and as a skorch callback
 (:class:`VarianceImportance`) for your own nets; :func:`fit_stream` trains them
 on data that does not fit in memory.
+
+The public names are those below and in the modules ``keras``, ``text``,
+``vision``, ``plot``, ``streaming``, ``inspection`` and ``cli``. The code lives
+in one folder per layer (``method``, ``adapters``, ``training``, ``estimators``,
+``selection`` and ``inspection``, ``cli``; the README maps them), which may
+change between releases.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._callbacks import MetricThreshold, VarianceImportance
-from ._estimators import VIANNClassifier, VIANNRegressor
-from ._selector import VIANNSelector
-from ._torch_tracker import VarianceImportanceTorch
+from .adapters.skorch_callbacks import MetricThreshold, VarianceImportance
+from .adapters.torch_loop import VarianceImportanceTorch
+from .estimators import VIANNClassifier, VIANNRegressor
+from .estimators.streaming import dask_chunks, fit_stream, parquet_chunks
 from .inspection import grouped_importances, importance_uncertainty
-from .streaming import dask_chunks, fit_stream, parquet_chunks
+from .selection import VIANNSelector
 
 try:
     __version__ = version("viann-sklearn")

@@ -1,9 +1,10 @@
-"""What VIANNClassifier and VIANNRegressor share: parameters, the fit, prediction, importances.
+"""``_BaseVIANN``: what VIANNClassifier and VIANNRegressor share: the fit, prediction, importances.
 
-The classifier and the regressor live in ``_classifier.py`` and ``_regressor.py``;
-the optimizers in ``_solvers.py``; early stopping's split and patience in
-``_early_stopping.py``; input statistics in ``_inputs.py``; the epoch loop's
-pieces in ``_training.py``; the shared docstring sections in ``_docs.py``.
+The classifier and the regressor live in ``classifier.py`` and ``regressor.py``,
+their shared parameters in ``parameters.py``, early stopping's split and patience
+in ``early_stopping.py``, input statistics in ``inputs.py``. How the network
+trains (the net, its callbacks, solvers, the epoch loop) is the training layer,
+``viann_sklearn/training/``.
 """
 
 import warnings
@@ -19,15 +20,18 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Opt
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from ._callbacks import VarianceImportance
-from ._early_stopping import baseline_score, patience, split_validation, wants_validation
-from ._inputs import checked_sample_weight, column_mean_and_scale, column_ranges, row_chunks, to_tensor
-from ._mlp import LOSSES, MultiLayerPerceptron
-from ._solvers import LearningRateSchedule, fit_lbfgs, optimizer_settings, seeded_torch
-from ._tracker import TRACKING_MODES
-from ._training import ConvergenceMonitor, DivergenceGuard, LeanNet, TensorBatches, TrainingRows
+from ..adapters.skorch_callbacks import VarianceImportance
+from ..method.tracker import TRACKING_MODES
+from ..training.batches import TensorBatches, TrainingRows
+from ..training.mlp import LOSSES, MultiLayerPerceptron
+from ..training.monitors import ConvergenceMonitor, DivergenceGuard
+from ..training.net import LeanNet
+from ..training.solvers import LearningRateSchedule, fit_lbfgs, optimizer_settings, seeded_torch
+from ..training.tensors import row_chunks, to_tensor
+from .early_stopping import baseline_score, patience, split_validation, wants_validation
+from .inputs import checked_sample_weight, column_mean_and_scale, column_ranges
 
-__all__ = ["VIANNClassifier", "VIANNRegressor"]
+__all__ = ["_BaseVIANN"]
 
 # Rows per forward pass at predict time: large enough to amortise Python
 # overhead, small enough that hidden activations stay far below memory limits.
@@ -600,9 +604,3 @@ class _BaseVIANN(BaseEstimator):
         tags.input_tags.sparse = True
         tags.input_tags.allow_nan = False
         return tags
-
-
-# The estimators, re-exported from here where the rest of the package has always
-# imported them; they subclass _BaseVIANN above, so they come last.
-from ._classifier import VIANNClassifier  # noqa: E402
-from ._regressor import VIANNRegressor  # noqa: E402

@@ -1,13 +1,19 @@
 """Solvers: the torch optimizer behind each ``solver``, learning-rate schedules, L-BFGS, seeding."""
 
+import functools
 from contextlib import contextmanager
 
 import torch
 from skorch.callbacks import Callback
 
-from ._training import fused_supported
-
-__all__ = ["LearningRateSchedule", "fit_lbfgs", "lbfgs_settings", "optimizer_settings", "seeded_torch"]
+__all__ = [
+    "LearningRateSchedule",
+    "fit_lbfgs",
+    "fused_supported",
+    "lbfgs_settings",
+    "optimizer_settings",
+    "seeded_torch",
+]
 
 
 @contextmanager
@@ -232,3 +238,18 @@ def fit_lbfgs(net, rows, *, max_iter, max_fun, tol, alpha, chunk_rows=8192):
 
 # scipy's L-BFGS-B default: stop when the loss's relative change is below this.
 _FTOL = 2.220446049250313e-09
+
+
+@functools.cache
+def fused_supported(optimizer, device_type):
+    """Whether ``optimizer(..., fused=True)`` works on this device type in this torch.
+
+    The fused kernels do the whole update in one pass instead of a chain of
+    per-tensor operations: on a small network on the CPU, Adam's step was the
+    largest cost after the backward pass.
+    """
+    try:
+        optimizer([torch.zeros(1, device=device_type, requires_grad=True)], lr=0.1, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True

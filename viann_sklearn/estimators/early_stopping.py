@@ -1,7 +1,7 @@
 """Early stopping's decisions: whether to hold out rows, which ones, and how long to wait.
 
-Functions of the estimator's parameters, as ``_solvers.py`` has for the
-optimizers; ``ConvergenceMonitor`` (in ``_training.py``) applies them epoch
+Functions of the estimator's parameters, as ``training/solvers.py`` has for the
+optimizers; ``ConvergenceMonitor`` (in ``training/monitors.py``) applies them epoch
 by epoch.
 """
 

@@ -1,38 +1,19 @@
-"""How the estimators train: in-memory batches, a lean skorch net, the stopping rule."""
+"""Watching training: divergence, MLPClassifier's stopping rule, and who hears about finished epochs."""
 
 import contextvars
-import functools
 import math
 from contextlib import contextmanager
 
-import numpy as np
 import torch
-from skorch import NeuralNet
-from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog
-from skorch.dataset import Dataset
-from torch.utils.data import Dataset as TorchDataset
+from skorch.callbacks import Callback
 
-from ._inputs import sparse_rows
+__all__ = ["ConvergenceMonitor", "DivergenceGuard", "report_epochs"]
 
-__all__ = [
-    "ConvergenceMonitor",
-    "EpochLoss",
-    "TensorBatches",
-    "TrainingRows",
-    "LeanNet",
-    "QuietPrintLog",
-    "fused_supported",
-    "report_epochs",
-]
 
 # Who hears about finished epochs: the command line's progress bar. A context
 # variable, not an estimator parameter, so that it never enters get_params,
 # clones or pickles, and stays with the thread that set it.
 _epoch_listener = contextvars.ContextVar("epoch_listener", default=None)
-
-
-# The numpy dtype of sparse batches' values, from TrainingRows' torch dtype.
-_NUMPY_DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
 
 
 @contextmanager
@@ -43,226 +24,6 @@ def report_epochs(listener):
         yield
     finally:
         _epoch_listener.reset(token)
-
-
-class TrainingRows(TorchDataset):
-    """The training rows: features, targets and optional sample weights.
-
-    ``X`` is a tensor on the training device, or a scipy CSR matrix that is
-    never densified: each batch becomes a torch CSR tensor (see
-    ``_inputs.sparse_rows``).
-
-    Parameters
-    ----------
-    X : torch.Tensor or scipy.sparse CSR matrix of shape (n_samples, n_features)
-    y : torch.Tensor of shape (n_samples, ...)
-    sample_weight : torch.Tensor of shape (n_samples,), default=None
-    dtype : torch.dtype, default=None
-        The dtype of the values of sparse batches.
-    positions : torch.Tensor of int64, default=None
-        The rows of ``X``, ``y`` and ``sample_weight`` that are training rows,
-        in this order (the others are a validation set); ``None``: all rows.
-        Batches gather through it, so the training rows are never copied.
-    """
-
-    def __init__(self, X, y, sample_weight=None, dtype=None, positions=None):
-        self.X, self.y, self.dtype, self.positions = X, y, dtype, positions
-        self._all_sample_weight = sample_weight
-
-    def __len__(self):
-        return self.X.shape[0] if self.positions is None else len(self.positions)
-
-    def __getitem__(self, index):
-        return self.rows(index), self.targets(index)
-
-    @property
-    def sample_weight(self):
-        """The training rows' sample weights (None without weights)."""
-        if self._all_sample_weight is None or self.positions is None:
-            return self._all_sample_weight
-        return self._all_sample_weight[self.positions]
-
-    def rows(self, index):
-        """Features of the training rows ``index`` (a slice or a tensor of positions); sparse rows stay sparse."""
-        if self.positions is not None:
-            index = self.positions[index]
-        if torch.is_tensor(self.X):
-            return self.X[index]
-        if torch.is_tensor(index):
-            index = index.cpu().numpy()
-        values_dtype = self.X.dtype if self.dtype is None else _NUMPY_DTYPES[self.dtype]
-        return sparse_rows(self.X[index], values_dtype, self.y.device)
-
-    def targets(self, index):
-        """Targets of the training rows ``index``, with their sample weights when there are any."""
-        if self.positions is not None:
-            index = self.positions[index]
-        if self._all_sample_weight is None:
-            return self.y[index]
-        return self.y[index], self._all_sample_weight[index]
-
-
-class TensorBatches:
-    """Minibatches sliced from in-memory tensors: a skorch ``iterator_train``.
-
-    skorch's default, a ``DataLoader`` over a ``Dataset``, indexes one sample
-    at a time and collates the samples back into a batch: Python work per
-    sample, which dominates small networks. Here each batch is one gather
-    from tensors that already live on the training device, after one
-    permutation per epoch (from a sparse matrix: one row gather, then one
-    CSR tensor).
-
-    The permutation is drawn exactly as ``DataLoader(shuffle=True)`` draws it
-    (one global draw for the workers' base seed, one for the sampler's own
-    generator), so a fixed ``random_state`` gives the very same batches, and
-    so the same model and importances, as skorch's generic path.
-
-    Parameters
-    ----------
-    dataset : skorch.dataset.Dataset or TrainingRows
-        Holding tensors ``X`` and ``y`` of the same length (``X`` may be a
-        sparse matrix in :class:`TrainingRows`).
-    batch_size : int
-    shuffle : bool, default=False
-    """
-
-    def __init__(self, dataset, batch_size, shuffle=False):
-        if isinstance(dataset, TrainingRows):
-            self.rows = dataset
-        elif isinstance(dataset, Dataset) and torch.is_tensor(dataset.X) and torch.is_tensor(dataset.y):
-            self.rows = TrainingRows(dataset.X, dataset.y)
-        else:
-            raise TypeError("TensorBatches needs a skorch Dataset of tensors X and y, or TrainingRows.")
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-
-    def __len__(self):
-        return math.ceil(len(self.rows) / self.batch_size)
-
-    def __iter__(self):
-        n_samples = len(self.rows)
-        torch.empty((), dtype=torch.int64).random_()  # DataLoader's base seed, kept for the same stream
-        if not self.shuffle:
-            for start in range(0, n_samples, self.batch_size):
-                batch = slice(start, start + self.batch_size)
-                yield self.rows.rows(batch), self.rows.targets(batch)
-            return
-        seed = int(torch.empty((), dtype=torch.int64).random_().item())
-        order = torch.randperm(n_samples, generator=torch.Generator().manual_seed(seed)).to(self.rows.y.device)
-        for batch in order.split(self.batch_size):
-            yield self.rows.rows(batch), self.rows.targets(batch)
-
-
-class EpochLoss(PassthroughScoring):
-    """skorch's ``PassthroughScoring`` of the training loss, read straight from the epoch's batches.
-
-    It records the same ``train_loss`` (the batch losses averaged with the
-    batch sizes as weights, by the same ``np.average``) and ``train_loss_best``;
-    skorch's history slicing, which builds and checks its index at every
-    epoch, cost more than the average itself on short epochs.
-    """
-
-    def __init__(self, name="train_loss", lower_is_better=True, on_train=True):
-        super().__init__(name=name, lower_is_better=lower_is_better, on_train=on_train)
-
-    def on_epoch_end(self, net, **kwargs):
-        size_key = "train_batch_size" if self.on_train else "valid_batch_size"
-        batches = [batch for batch in net.history[-1]["batches"] if self.name in batch]
-        if not batches:
-            return
-        score = np.average([batch[self.name] for batch in batches], weights=[batch[size_key] for batch in batches])
-        is_best = self._is_best_score(score)
-        if is_best:
-            self.best_score_ = score
-        net.history.record(self.name, score)
-        if is_best is not None:
-            net.history.record(self.name + "_best", bool(is_best))
-
-
-class QuietPrintLog(PrintLog):
-    """skorch's epoch table, built only when it will be printed.
-
-    ``PrintLog`` formats the table every epoch and only then looks at
-    ``verbose``: a tenth of a small network's training time, for nothing.
-    """
-
-    def on_epoch_end(self, net, **kwargs):
-        if net.verbose:
-            super().on_epoch_end(net, **kwargs)
-
-
-class LeanNet(NeuralNet):
-    """skorch's ``NeuralNet`` without per-batch work the estimators do not use.
-
-    - The optimizer steps directly: Adam and SGD need no closure, and no
-      callback of ours listens to ``on_grad_computed``, whose generator of
-      parameters skorch would otherwise build at every batch.
-    - The default callbacks are those the estimators read: the training loss,
-      and the epoch timer and log printed with ``verbose`` (and only then
-      formatted). There is no skorch validation split, so no validation loss.
-    - A batch event reaches only the callbacks that define a handler for it,
-      and the module's train/eval mode is set only when it changes: both were
-      per-batch Python work in skorch that showed up in profiles.
-    """
-
-    def notify(self, method_name, **cb_kwargs):
-        getattr(self, method_name)(self, **cb_kwargs)
-        for callback in self._listeners(method_name):
-            getattr(callback, method_name)(self, **cb_kwargs)
-
-    def _listeners(self, method_name):
-        # Cached per callbacks_ list: skorch replaces the list whenever it
-        # re-initializes the callbacks.
-        cache = self.__dict__.get("_listener_cache")
-        if cache is None or cache[0] is not self.callbacks_:
-            cache = (self.callbacks_, {})
-            self.__dict__["_listener_cache"] = cache
-        listeners = cache[1].get(method_name)
-        if listeners is None:
-            base = getattr(Callback, method_name, None)
-            listeners = [
-                callback for _, callback in self.callbacks_ if getattr(type(callback), method_name, None) is not base
-            ]
-            cache[1][method_name] = listeners
-        return listeners
-
-    def _set_training(self, training=True):
-        if self.module_.training != training or self.criterion_.training != training:
-            super()._set_training(training)
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state.pop("_listener_cache", None)  # rebuilt on demand
-        return state
-
-    @property
-    def _default_callbacks(self):
-        return [
-            ("epoch_timer", EpochTimer()),
-            ("train_loss", EpochLoss()),
-            ("print_log", QuietPrintLog()),
-        ]
-
-    def train_step(self, batch, **fit_params):
-        self._zero_grad_optimizer()
-        step = self.train_step_single(batch, **fit_params)
-        self.optimizer_.step()
-        return step
-
-
-@functools.cache
-def fused_supported(optimizer, device_type):
-    """Whether ``optimizer(..., fused=True)`` works on this device type in this torch.
-
-    The fused kernels do the whole update in one pass instead of a chain of
-    per-tensor operations: on a small network on the CPU, Adam's step was the
-    largest cost after the backward pass.
-    """
-    try:
-        optimizer([torch.zeros(1, device=device_type, requires_grad=True)], lr=0.1, fused=True)
-    except (RuntimeError, TypeError, ValueError):
-        return False
-    return True
 
 
 class DivergenceGuard(Callback):

@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._noise import noise_threshold, shadow_columns, shadow_pvalues
+from .noise import noise_threshold, shadow_columns, shadow_pvalues
 
 __all__ = ["VIANNSelector"]
 

@@ -12,7 +12,7 @@ import sys
 import torch
 from torch.nn.modules.conv import _ConvNd, _ConvTransposeNd
 
-from ._layers import unwrap_model
+from ..method.layers import unwrap_model
 
 __all__ = ["fitted_adapter", "TrackedConvolution", "tracked_convolution"]
 
@@ -28,7 +28,7 @@ def fitted_adapter(viann, caller):
     """
     model = None
     if hasattr(viann, "callbacks_") and hasattr(viann, "module_"):  # a fitted skorch net
-        from ._callbacks import VarianceImportance
+        from .skorch_callbacks import VarianceImportance
 
         found = [callback for _, callback in viann.callbacks_ if isinstance(callback, VarianceImportance)]
         if len(found) != 1:
@@ -139,7 +139,7 @@ def _keras_convolution(model, layer_name, variance, caller):
     """A Keras convolution's kernel (*kernel, in // groups, out) in torch's (out, in // groups, *kernel) layout."""
     import keras
 
-    from .keras import _layers_in_order, _value
+    from .keras_callbacks import _layers_in_order, _value
 
     layer = next((layer for layer in _layers_in_order(model) if layer.name == layer_name), None)
     convolutions = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D)

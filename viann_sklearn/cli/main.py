@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ._demo import rank_breast_cancer
-from ._training import report_epochs
-from .inspection import importance_uncertainty
+from ..inspection.importances import importance_uncertainty
+from ..training.monitors import report_epochs
+from .demo import rank_breast_cancer
 
 __all__ = ["main"]
 
@@ -186,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _rank(args: argparse.Namespace) -> int:
     _check_options(args)
     _need_pandas(args)
-    from ._table import TableError, plan_columns, preprocessor
+    from .table import TableError, plan_columns, preprocessor
 
     frame = _read(args)
     X, y, task = _split_target(frame, args.target, args.task)
@@ -239,7 +239,7 @@ def _rank(args: argparse.Namespace) -> int:
     if args.plot:
         _save_plot(result.feature_names, result.importances_mean, result.importances_std, args)
     if final is not None:
-        from ._persist import save_model
+        from .persist import save_model
 
         save_model(
             final,
@@ -330,7 +330,7 @@ def _need_pandas(args: argparse.Namespace) -> None:
 
 
 def _read(args: argparse.Namespace) -> Any:
-    from ._table import TableError, read_table
+    from .table import TableError, read_table
 
     try:
         return read_table(Path(args.data), sep=args.sep, encoding=args.encoding)
@@ -379,7 +379,8 @@ def _folds(y: Any, task: str, args: argparse.Namespace) -> Any:
 
 
 def _estimator(task: str, args: argparse.Namespace) -> Any:
-    from ._estimators import VIANNClassifier, VIANNRegressor
+    from ..estimators.classifier import VIANNClassifier
+    from ..estimators.regressor import VIANNRegressor
 
     estimator_class = VIANNClassifier if task == "classification" else VIANNRegressor
     return estimator_class(
@@ -404,8 +405,8 @@ def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Names
     """
     from sklearn.pipeline import make_pipeline
 
-    from ._selector import VIANNSelector
-    from .inspection import grouped_importances
+    from ..inspection.importances import grouped_importances
+    from ..selection.selector import VIANNSelector
 
     selector = VIANNSelector(_estimator(task, args), alpha=args.noise_alpha, random_state=args.seed)
     model = make_pipeline(columns, selector).fit(X, y)
@@ -528,7 +529,7 @@ def _csv_cell(value: Any) -> str:
 
 
 def _save_plot(names: Any, mean: np.ndarray, std: np.ndarray | None, args: argparse.Namespace) -> None:
-    from .plot import ImportanceDisplay
+    from ..inspection.plot import ImportanceDisplay
 
     display = ImportanceDisplay(mean, names, importances_std=std, top=args.top).plot()
     try:
@@ -553,7 +554,7 @@ def _warn(message: str) -> None:
 def _predict(args: argparse.Namespace) -> int:
     _need_pandas(args)
     _skops()
-    from ._persist import ModelFileError, load_model
+    from .persist import ModelFileError, load_model
 
     if args.output:
         _check_output_path(args.output, "--output")

@@ -2,8 +2,8 @@
 
 import torch
 
-from ._layers import is_main_process
-from ._tracker import ImportanceResultsMixin, check_tracking_options
+from ..method.layers import is_main_process
+from ..method.tracker import ImportanceResultsMixin, check_tracking_options
 
 __all__ = ["VarianceImportanceTorch"]
 

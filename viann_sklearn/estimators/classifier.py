@@ -10,8 +10,8 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from ._docs import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC
-from ._estimators import _BaseVIANN, _is_stochastic
+from .base import _BaseVIANN, _is_stochastic
+from .parameters import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC
 
 __all__ = ["VIANNClassifier"]
 

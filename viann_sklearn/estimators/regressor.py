@@ -10,9 +10,9 @@ from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 
-from ._docs import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC
-from ._estimators import _BaseVIANN, _is_stochastic
-from ._inputs import column_mean_and_scale
+from .base import _BaseVIANN, _is_stochastic
+from .inputs import column_mean_and_scale
+from .parameters import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC
 
 __all__ = ["VIANNRegressor"]
 

@@ -13,8 +13,9 @@ import warnings
 import numpy as np
 import torch
 
-from ._layers import ForwardOrderProbe, first_input_weight, input_weight_by_name, unwrap_model
-from ._welford import RunningMoments, _normalize, min_max_scale, viann_scores
+from .layers import ForwardOrderProbe, first_input_weight, input_weight_by_name, unwrap_model
+from .moments import RunningMoments
+from .scores import _normalize, min_max_scale, viann_scores
 
 __all__ = ["InputWeightVariance", "ImportanceResultsMixin", "TRACKING_MODES"]
 

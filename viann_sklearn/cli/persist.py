@@ -11,7 +11,10 @@ same shape and copies the weights in; predictions are those of the saved model
 
 from __future__ import annotations
 
+import io
+import json
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,8 @@ import numpy as np
 import torch
 from sklearn.pipeline import Pipeline
 
-from ._estimators import VIANNClassifier, VIANNRegressor
+from ..estimators.classifier import VIANNClassifier
+from ..estimators.regressor import VIANNRegressor
 
 __all__ = ["ModelFileError", "load_model", "save_model"]
 
@@ -31,10 +35,19 @@ _ESTIMATORS = {"VIANNClassifier": VIANNClassifier, "VIANNRegressor": VIANNRegres
 # numpy's dtype objects (fitted imputers keep one), which hold no code.
 _TRUSTED = [
     "numpy.dtype",
-    "viann_sklearn._table.date_part_names",
-    "viann_sklearn._table.date_parts",
-    "viann_sklearn._table.parse_numbers",
+    "viann_sklearn.cli.table.date_part_names",
+    "viann_sklearn.cli.table.date_parts",
+    "viann_sklearn.cli.table.parse_numbers",
 ]
+# Where the types a model file names have moved. Files saved by 0.1.0 name the
+# column treatments by their module before the package was split into layers.
+# Exactly these (module, name) pairs are read as their new home, before the
+# trust check above, which then applies to the new names; nothing else moves.
+_MOVED = {
+    ("viann_sklearn._table", "date_part_names"): "viann_sklearn.cli.table",
+    ("viann_sklearn._table", "date_parts"): "viann_sklearn.cli.table",
+    ("viann_sklearn._table", "parse_numbers"): "viann_sklearn.cli.table",
+}
 
 
 class ModelFileError(ValueError):
@@ -89,7 +102,8 @@ def load_model(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ModelFileError(f"no such file: {path}")
     try:
-        untrusted = skops.io.get_untrusted_types(file=path)
+        contents = _with_moved_types_renamed(path)
+        untrusted = skops.io.get_untrusted_types(data=contents)
     except Exception as error:  # skops raises zipfile, json and key errors alike for a file it cannot read
         raise ModelFileError(
             f"{path.name} is not a model saved by viann rank --save ({type(error).__name__})"
@@ -99,7 +113,7 @@ def load_model(path: str | Path) -> dict[str, Any]:
         raise ModelFileError(
             f"{path.name} names types that are not trusted, so it is not loaded: {', '.join(unknown[:3])}"
         )
-    saved = skops.io.load(path, trusted=untrusted)
+    saved = skops.io.loads(contents, trusted=untrusted)
     if not isinstance(saved, dict) or saved.get("format") != FORMAT:
         raise ModelFileError(f"{path.name} is not a model saved by viann rank --save")
     if saved.get("version") != VERSION:
@@ -111,6 +125,34 @@ def load_model(path: str | Path) -> dict[str, Any]:
     preprocessing = saved.pop("preprocessing")
     saved["model"] = Pipeline([*preprocessing.steps, (type(network).__name__.lower(), network)])
     return saved
+
+
+def _with_moved_types_renamed(path: Path) -> bytes:
+    """The file's bytes, with the types listed in ``_MOVED`` named where they live now."""
+    with zipfile.ZipFile(path) as source:
+        schema = json.loads(source.read("schema.json"))
+        if not _rename_moved(schema):
+            return path.read_bytes()
+        renamed = io.BytesIO()
+        with zipfile.ZipFile(renamed, "w", compression=zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                data = json.dumps(schema) if item.filename == "schema.json" else source.read(item)
+                target.writestr(item, data)
+    return renamed.getvalue()
+
+
+def _rename_moved(node: Any) -> int:
+    """Rename, in place, every node of a skops schema whose type is in ``_MOVED``; how many were."""
+    if isinstance(node, list):
+        return sum(_rename_moved(child) for child in node)
+    if not isinstance(node, dict):
+        return 0
+    renamed = 0
+    new_module = _MOVED.get((str(node.get("__module__")), str(node.get("__class__"))))
+    if new_module is not None:
+        node["__module__"] = new_module
+        renamed = 1
+    return renamed + sum(_rename_moved(child) for child in node.values())
 
 
 def _rebuild(described: dict[str, Any]) -> Any:

@@ -6,9 +6,9 @@ from typing import Any
 
 from skorch.callbacks import Callback
 
-from ._layers import is_main_process
-from ._stopping import check_threshold_options, should_stop
-from ._tracker import ImportanceResultsMixin, check_tracking_options
+from ..method.layers import is_main_process
+from ..method.metric_threshold import check_threshold_options, should_stop
+from ..method.tracker import ImportanceResultsMixin, check_tracking_options
 
 __all__ = ["VarianceImportance", "MetricThreshold"]
 

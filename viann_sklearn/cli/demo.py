@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from ._estimators import VIANNClassifier
+from ..estimators.classifier import VIANNClassifier
 
 
 def rank_breast_cancer(seed=0, top=None, print_fn=print):

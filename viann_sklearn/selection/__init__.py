@@ -1,0 +1,11 @@
+"""Feature selection: ``VIANNSelector`` and the shadow columns it tests features against.
+
+- ``selector.py``: ``VIANNSelector``;
+- ``noise.py``: shadow columns, their p-values and the noise threshold (numpy only).
+
+Imports the estimators and the layers below them; never the CLI.
+"""
+
+from .selector import VIANNSelector
+
+__all__ = ["VIANNSelector"]
