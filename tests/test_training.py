@@ -9,7 +9,7 @@ from skorch.history import History
 from torch import nn
 from torch.utils.data import DataLoader
 
-import viann_sklearn.estimators.base as estimators_module
+import viann_sklearn.training.net as net_module
 from viann_sklearn import VIANNClassifier, VIANNRegressor
 from viann_sklearn.training.batches import TensorBatches
 from viann_sklearn.training.monitors import report_epochs
@@ -57,7 +57,7 @@ def test_fast_path_gives_the_same_model_as_skorchs_generic_path(Estimator, targe
     y = (X[:, 0] > 0).astype(int) if target == "class" else X[:, 0] - 2 * X[:, 3]
     params = dict(FAST, batch_size=16, importance_on=importance_on)
     fast = Estimator(**params).fit(X, y)
-    monkeypatch.setattr(estimators_module, "TensorBatches", DataLoader)  # skorch's per-sample path
+    monkeypatch.setattr(net_module, "TensorBatches", DataLoader)  # skorch's per-sample path
     generic = Estimator(**params).fit(X, y)
     assert isinstance(generic.net_.get_iterator(Dataset(torch.zeros(2, 5), torch.zeros(2)), training=True), DataLoader)
     np.testing.assert_array_equal(fast.feature_importances_, generic.feature_importances_)
@@ -77,7 +77,7 @@ def test_fast_path_with_early_stopping_gives_the_same_model_as_skorchs_generic_p
     params = dict(FAST, batch_size=16, max_iter=40, early_stopping=True, n_iter_no_change=4)
     fast = Estimator(**params).fit(X, y)
     assert fast.n_iter_ < 40, "the test needs an early stop, so that a best epoch is restored"
-    monkeypatch.setattr(estimators_module, "TensorBatches", DataLoader)
+    monkeypatch.setattr(net_module, "TensorBatches", DataLoader)
     generic = Estimator(**params).fit(X, y)
     np.testing.assert_array_equal(fast.validation_scores_, generic.validation_scores_)
     np.testing.assert_array_equal(fast.loss_curve_, generic.loss_curve_)

@@ -110,6 +110,8 @@ class VarianceImportance(ImportanceResultsMixin, Callback):
     def on_train_begin(self, net: Any, **kwargs: Any) -> None:
         if not hasattr(self, "tracker_"):  # used without net.initialize()
             self.initialize()
+        # A run that continues the accumulation (partial_fit, warm_start) samples as ``on`` says now.
+        self.tracker_.on = self.on
         self.tracking_ = is_main_process()
         if self.tracking_:
             self.tracker_.begin(net.module_)

@@ -22,11 +22,11 @@ from torch import nn
 
 from ..adapters.skorch_callbacks import VarianceImportance
 from ..method.tracker import TRACKING_MODES
-from ..training.batches import TensorBatches, TrainingRows
+from ..training.batches import TrainingRows
+from ..training.loop import train_in_memory
 from ..training.mlp import LOSSES, MultiLayerPerceptron
-from ..training.monitors import ConvergenceMonitor, DivergenceGuard
-from ..training.net import LeanNet
-from ..training.solvers import LearningRateSchedule, fit_lbfgs, optimizer_settings, seeded_torch
+from ..training.net import build_net
+from ..training.solvers import fit_lbfgs, optimizer_settings, seeded_torch
 from ..training.tensors import row_chunks, to_tensor
 from .early_stopping import baseline_score, patience, split_validation, wants_validation
 from .inputs import checked_sample_weight, column_mean_and_scale, column_ranges
@@ -194,7 +194,7 @@ class _BaseVIANN(BaseEstimator):
                     net, rows, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, alpha=self.alpha
                 )
             else:
-                net.partial_fit(rows, None, epochs=1 if incremental else self.max_iter)
+                train_in_memory(net, rows, epochs=1 if incremental else self.max_iter)
         self._finish_fit(net, monitor, n_samples, incremental, continuing, lbfgs_stop)
         return self
 
@@ -231,17 +231,16 @@ class _BaseVIANN(BaseEstimator):
         """
         if continuing:
             net = self.net_
-            self._configure_net(net, batch_size, device, new_optimizer=not incremental)
+            self._continue_net(net, batch_size, device, new_optimizer=not incremental)
         else:
             net = self._new_net(n_features, input_statistics, hidden_layer_sizes, batch_size, device)
         self._check_unchanged_standardization(net)
         self._update_tracking_mode(net)
-        monitor = dict(net.callbacks_)["convergence"]
-        schedule = dict(net.callbacks_).get("learning_rate")
+        monitor = net.convergence_monitor
+        schedule = net.learning_rate_schedule
         if schedule is not None and not incremental:
             # A new fit (warm_start too) starts from the current learning_rate_init, as MLPClassifier's does.
-            schedule.schedule, schedule.learning_rate_init, schedule.power_t = self._schedule_settings()
-            schedule.restart()
+            schedule.restart(*self._schedule_settings())
         monitor.prepare(
             epochs=1 if incremental else self.max_iter,
             tol=self.tol,
@@ -315,42 +314,26 @@ class _BaseVIANN(BaseEstimator):
             self.weight_init,
             **standardization,
         )
-        callbacks = [("divergence", DivergenceGuard()), ("convergence", ConvergenceMonitor())]
-        if self.solver != "lbfgs":
-            callbacks.insert(1, ("learning_rate", LearningRateSchedule(*self._schedule_settings())))
-        if self.importance_on is not None:
-            # VIANN before the monitor: it must see the epoch on which the
-            # monitor stops training (see ConvergenceMonitor).
-            tracker = VarianceImportance(self.importance_on, module.input_weight_name)
-            callbacks.insert(1, ("variance_importance", tracker))
-        net = LeanNet(
+        return build_net(
             module.to(device=device, dtype=self._compute_dtype),
             criterion=LOSSES[self._loss_name()],
-            train_split=None,
             device=device,
-            iterator_train=TensorBatches,
-            callbacks=callbacks,
-            **self._loop_settings(batch_size),
-            **self._optimizer_settings(batch_size, device),
+            importance_on=self.importance_on,
+            schedule_settings=None if self.solver == "lbfgs" else self._schedule_settings(),
+            loop_settings=self._loop_settings(batch_size),
+            optimizer_settings=self._optimizer_settings(batch_size, device),
         )
-        return net.initialize()
 
-    def _configure_net(self, net, batch_size, device, new_optimizer):
-        # skorch's set_params rejects some of these on an initialized net, and
-        # would reset the callbacks (and the VIANN variance) on others.
-        for name, value in self._loop_settings(batch_size).items():
-            setattr(net, name, value)
+    def _continue_net(self, net, batch_size, device, new_optimizer):
+        optimizer_settings = None
         if new_optimizer:  # a warm-start fit uses the current settings, as MLPClassifier does
             if (net.optimizer is torch.optim.LBFGS) != (self.solver == "lbfgs"):
                 raise ValueError(
                     "solver cannot switch between 'lbfgs' and a stochastic solver while training continues "
                     "(warm_start); fit from scratch instead."
                 )
-            for name in [name for name in vars(net) if name.startswith("optimizer__")]:
-                delattr(net, name)
-            for name, value in self._optimizer_settings(batch_size, device).items():
-                setattr(net, name, value)
-            net.initialize_optimizer()
+            optimizer_settings = self._optimizer_settings(batch_size, device)
+        net.continue_with(self._loop_settings(batch_size), optimizer_settings)
 
     def _check_unchanged_standardization(self, net):
         if (net.module_.input_shift is not None) != self.standardize:
@@ -360,15 +343,14 @@ class _BaseVIANN(BaseEstimator):
             )
 
     def _update_tracking_mode(self, net):
-        callbacks = dict(net.callbacks_)
-        if ("variance_importance" in callbacks) != (self.importance_on is not None):
+        importance = net.variance_importance
+        if (importance is not None) != (self.importance_on is not None):
             raise ValueError(
                 "importance_on cannot switch between None and a tracking mode while training "
                 "continues (warm_start or partial_fit); fit from scratch instead."
             )
-        importance = callbacks.get("variance_importance")
-        if importance is not None and importance.on != self.importance_on:
-            importance.on = importance.tracker_.on = self.importance_on
+        if importance is not None:
+            importance.on = self.importance_on  # it samples so from the next training run on
 
     def _loop_settings(self, batch_size):
         # verbose: ConvergenceMonitor prints MLPClassifier's lines, not skorch's table
@@ -412,7 +394,7 @@ class _BaseVIANN(BaseEstimator):
         samples_seen = monitor.epochs_run_ * n_samples
         self.t_ = self.t_ + samples_seen if continuing else samples_seen
         self._no_improvement_count = monitor.no_improvement_count_
-        self._optimizer = dict(self.net_.callbacks_).get("learning_rate")
+        self._optimizer = self.net_.learning_rate_schedule
         self.n_layers_ = len(self._linear_layers()) + 1
         self.n_outputs_ = self._mlp_n_outputs()
         self.out_activation_ = self._output_activation()
@@ -526,10 +508,10 @@ class _BaseVIANN(BaseEstimator):
     def variance_importance_(self) -> VarianceImportance:
         """The :class:`VarianceImportance` callback that tracked training."""
         check_is_fitted(self)
-        callbacks = dict(self.net_.callbacks_)
-        if "variance_importance" not in callbacks:
+        importance = self.net_.variance_importance
+        if importance is None:
             raise AttributeError(f"This {type(self).__name__} was trained with importance_on=None: no importances.")
-        return callbacks["variance_importance"]
+        return importance
 
     @property
     def feature_importances_(self) -> np.ndarray:

@@ -25,7 +25,7 @@ from sklearn.utils.validation import _num_samples, validate_data
 
 from ..method.moments import ColumnMoments
 from ..training.batches import StreamedRows, batches_across_chunks
-from ..training.loop import train_streamed_epochs
+from ..training.loop import minibatch_epoch, train_epochs
 from ..training.solvers import seeded_torch
 from .base import _BaseVIANN
 from .inputs import checked_sample_weight, column_ranges, mean_and_scale_from_moments
@@ -411,12 +411,11 @@ def _train_on_stream(estimator, open_stream, classes, continuing):
             device=device,
             validation=None,
         )
-        train_streamed_epochs(
-            net,
-            lambda: batches_across_chunks(training_chunks(), batch_size, estimator.shuffle),
-            dataset,
-            estimator.max_iter,
-        )
+
+        def batches_of_pass():  # an epoch is one pass over all the chunks
+            return batches_across_chunks(training_chunks(), batch_size, estimator.shuffle)
+
+        train_epochs(net, dataset, estimator.max_iter, minibatch_epoch(net, batches_of_pass))
     estimator._finish_fit(net, monitor, n_rows, incremental=False, continuing=continuing)
     return estimator
 

@@ -42,9 +42,7 @@ class DivergenceGuard(Callback):
         # a check per tensor was a visible share of a short epoch.
         if math.isfinite(loss) and _squares_finite(list(net.module_.parameters())):
             return
-        monitor = dict(net.callbacks_)["convergence"]
-        monitor.epochs_run_ += 1  # the diverged epoch ran; the monitor will not see its end
-        monitor._diverged(net, loss if not math.isfinite(loss) else float("nan"))
+        net.convergence_monitor.end_diverged_epoch(net, loss if not math.isfinite(loss) else float("nan"))
 
 
 def _squares_finite(parameters):
@@ -137,10 +135,10 @@ class ConvergenceMonitor(Callback):
     def on_train_begin(self, net, **kwargs):
         # The VIANN callback runs before this one; it tracks only on the
         # main process (see VarianceImportance).
-        importance = dict(net.callbacks_).get("variance_importance")
+        importance = net.variance_importance
         self._tracker = importance.tracker_ if getattr(importance, "tracking_", False) else None
         # "adaptive" learning rates decide whether a stop is a stop (see LearningRateSchedule)
-        self._schedule = dict(net.callbacks_).get("learning_rate")
+        self._schedule = net.learning_rate_schedule
 
     def on_epoch_end(self, net, **kwargs):
         settings = self._settings
@@ -220,6 +218,15 @@ class ConvergenceMonitor(Callback):
             # The importances describe the network fit returns: the
             # variance ends at the restored epoch too.
             self._tracker.rollback(self._best_tracking)
+
+    def end_diverged_epoch(self, net, loss):
+        """End training on an epoch whose loss or weights are not finite, before this callback's ``on_epoch_end``.
+
+        :class:`DivergenceGuard` calls it, so that no callback after the
+        guard sees that epoch's weights.
+        """
+        self.epochs_run_ += 1  # the diverged epoch ran; on_epoch_end will not see it
+        self._diverged(net, loss)
 
     def _diverged(self, net, loss):
         """A non-finite training loss: restore the best epoch if there is one, else fail."""

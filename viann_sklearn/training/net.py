@@ -1,10 +1,73 @@
-"""The skorch net the estimators train: ``NeuralNet`` without the per-batch work they do not use."""
+"""The skorch net the estimators train, built in one place: ``NeuralNet`` without the per-batch work they do not use.
+
+:func:`build_net` lists the net's callbacks, in the order they must run;
+:class:`LeanNet` names them (``convergence_monitor``, ``variance_importance``,
+``learning_rate_schedule``), so that neither the estimators nor the callbacks
+look each other up by position or by string.
+"""
 
 import numpy as np
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog
 
-__all__ = ["EpochLoss", "LeanNet", "QuietPrintLog"]
+from ..adapters.skorch_callbacks import VarianceImportance
+from .batches import TensorBatches
+from .monitors import ConvergenceMonitor, DivergenceGuard
+from .solvers import LearningRateSchedule
+
+__all__ = ["EpochLoss", "LeanNet", "QuietPrintLog", "build_net"]
+
+
+def build_net(module, *, criterion, device, importance_on, schedule_settings, loop_settings, optimizer_settings):
+    """The estimators' skorch net, initialized, with its callbacks in the order they must run.
+
+    1. :class:`DivergenceGuard`: first, so that no other callback sees the
+       weights of an epoch that diverged.
+    2. :class:`~viann_sklearn.VarianceImportance` (unless ``importance_on`` is
+       None), on the module's input weight: before the monitor, because it
+       must see the epoch on which the monitor stops training.
+    3. :class:`LearningRateSchedule` (unless ``schedule_settings`` is None, as
+       for L-BFGS).
+    4. :class:`ConvergenceMonitor`: last; it stops training and restores the
+       best epoch.
+
+    Parameters
+    ----------
+    module : MultiLayerPerceptron
+        On ``device``, in the compute dtype.
+    criterion : type
+        The loss, a class of ``training.mlp.LOSSES``.
+    device : torch.device
+    importance_on : {"epoch", "batch"} or None
+    schedule_settings : tuple or None
+        ``LearningRateSchedule``'s ``(schedule, learning_rate_init, power_t)``.
+    loop_settings, optimizer_settings : dict
+        skorch's ``batch_size``, ``iterator_train__shuffle``, ``verbose``; its
+        ``optimizer`` and ``optimizer__*`` arguments (see ``solvers.optimizer_settings``).
+
+    Returns
+    -------
+    net : LeanNet
+    """
+    importance = None if importance_on is None else VarianceImportance(importance_on, module.input_weight_name)
+    schedule = None if schedule_settings is None else LearningRateSchedule(*schedule_settings)
+    callbacks = [
+        ("divergence", DivergenceGuard()),
+        ("variance_importance", importance),
+        ("learning_rate", schedule),
+        ("convergence", ConvergenceMonitor()),
+    ]
+    net = LeanNet(
+        module,
+        criterion=criterion,
+        train_split=None,
+        device=device,
+        iterator_train=TensorBatches,
+        callbacks=[(name, callback) for name, callback in callbacks if callback is not None],
+        **loop_settings,
+        **optimizer_settings,
+    )
+    return net.initialize()
 
 
 class EpochLoss(PassthroughScoring):
@@ -79,6 +142,53 @@ class LeanNet(NeuralNet):
             ]
             cache[1][method_name] = listeners
         return listeners
+
+    @property
+    def convergence_monitor(self):
+        """The :class:`ConvergenceMonitor` among the callbacks (None if there is none)."""
+        return self._callback_of_type(ConvergenceMonitor)
+
+    @property
+    def variance_importance(self):
+        """The :class:`~viann_sklearn.VarianceImportance` callback (None when importances are not tracked)."""
+        return self._callback_of_type(VarianceImportance)
+
+    @property
+    def learning_rate_schedule(self):
+        """The :class:`LearningRateSchedule` callback (None for L-BFGS)."""
+        return self._callback_of_type(LearningRateSchedule)
+
+    def _callback_of_type(self, callback_type):
+        for _, callback in self.callbacks_:
+            if isinstance(callback, callback_type):
+                return callback
+        return None
+
+    def continue_with(self, loop_settings, optimizer_settings=None):
+        """Apply the settings of a training run that continues this net: batches, shuffling, and a new optimizer.
+
+        ``warm_start`` and ``partial_fit`` train on with the current
+        parameters, as MLPClassifier does. Set directly rather than through
+        ``set_params``: skorch's rejects some of these on an initialized net,
+        and would re-initialize the callbacks (losing the VIANN variance) on others.
+
+        Parameters
+        ----------
+        loop_settings : dict
+            As for :func:`build_net`.
+        optimizer_settings : dict, default=None
+            A new optimizer with these settings (as for :func:`build_net`);
+            None keeps the optimizer and its state.
+        """
+        for name, value in loop_settings.items():
+            setattr(self, name, value)
+        if optimizer_settings is None:
+            return
+        for name in [name for name in vars(self) if name.startswith("optimizer__")]:
+            delattr(self, name)
+        for name, value in optimizer_settings.items():
+            setattr(self, name, value)
+        self.initialize_optimizer()
 
     def _set_training(self, training=True):
         if self.module_.training != training or self.criterion_.training != training:

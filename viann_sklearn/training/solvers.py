@@ -6,6 +6,8 @@ from contextlib import contextmanager
 import torch
 from skorch.callbacks import Callback
 
+from .loop import train_epochs
+
 __all__ = [
     "LearningRateSchedule",
     "fit_lbfgs",
@@ -94,8 +96,13 @@ class LearningRateSchedule(Callback):
         self.restart()
         return self
 
-    def restart(self):
-        """Back to ``learning_rate_init``, as a new ``fit`` with ``warm_start`` starts."""
+    def restart(self, schedule=None, learning_rate_init=None, power_t=None):
+        """Back to ``learning_rate_init``, as a new ``fit`` with ``warm_start`` starts, with that fit's settings.
+
+        The settings given replace the schedule's own; the samples seen still count (for "invscaling").
+        """
+        if schedule is not None:
+            self.schedule, self.learning_rate_init, self.power_t = schedule, learning_rate_init, power_t
         self.learning_rate_ = float(self.learning_rate_init)
 
     @property
@@ -207,33 +214,34 @@ def fit_lbfgs(net, rows, *, max_iter, max_fun, tol, alpha, chunk_rows=8192):
         cache.update(point=point, loss=torch.tensor(total, dtype=torch.float64))
         return cache["loss"]
 
-    net.notify("on_train_begin", X=rows, y=None)
-    reason = "max_iter"
-    try:
-        for iteration in range(max_iter):
-            net.notify("on_epoch_begin", dataset_train=rows, dataset_valid=None)
-            net.notify("on_batch_begin", batch=None, training=True)
-            loss = float(optimizer.step(loss_and_gradient))
-            current = float(loss_and_gradient())  # the loss where the iteration ended
-            net.history.record_batch("train_loss", current)
-            net.history.record_batch("train_batch_size", n_rows)
-            net.notify("on_batch_end", batch=None, training=True)
-            net.history.record("train_loss", current)
-            net.notify("on_epoch_end", dataset_train=rows, dataset_valid=None)
-            # The limits first, then convergence, in scipy's order (as MLPClassifier reports them).
-            if iteration + 1 == max_iter:
-                break
-            if evaluations > max_fun:
-                reason = "max_fun"
-                break
-            largest_gradient = max(float(p.grad.abs().max()) for p in parameters if p.grad is not None)
-            if largest_gradient <= tol or (loss - current) / max(abs(loss), abs(current), 1.0) <= _FTOL:
-                reason = None
-                break
-    except KeyboardInterrupt:
-        pass
-    net.notify("on_train_end", X=rows, y=None)
-    return reason
+    outcome = {"reason": "max_iter", "iterations": 0, "loss_before": None, "loss_after": None}
+
+    def lbfgs_iteration():
+        net.notify("on_batch_begin", batch=None, training=True)
+        outcome["loss_before"] = float(optimizer.step(loss_and_gradient))
+        outcome["loss_after"] = current = float(loss_and_gradient())  # the loss where the iteration ended
+        net.history.record_batch("train_loss", current)
+        net.history.record_batch("train_batch_size", n_rows)
+        net.notify("on_batch_end", batch=None, training=True)
+        net.history.record("train_loss", current)
+
+    def converged_or_out_of_budget():
+        # The limits first, then convergence, in scipy's order (as MLPClassifier reports them).
+        outcome["iterations"] += 1
+        if outcome["iterations"] == max_iter:
+            return True
+        if evaluations > max_fun:
+            outcome["reason"] = "max_fun"
+            return True
+        loss, current = outcome["loss_before"], outcome["loss_after"]
+        largest_gradient = max(float(p.grad.abs().max()) for p in parameters if p.grad is not None)
+        if largest_gradient <= tol or (loss - current) / max(abs(loss), abs(current), 1.0) <= _FTOL:
+            outcome["reason"] = None
+            return True
+        return False
+
+    train_epochs(net, rows, max_iter, lbfgs_iteration, after_epoch=converged_or_out_of_budget)
+    return outcome["reason"]
 
 
 # scipy's L-BFGS-B default: stop when the loss's relative change is below this.
