@@ -8,7 +8,8 @@ trains (the net, its callbacks, solvers, the epoch loop) is the training layer,
 """
 
 import warnings
-from numbers import Integral, Real
+from abc import ABCMeta, abstractmethod
+from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,12 +17,11 @@ import torch
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, InvalidParameterError, Options, StrOptions
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from ..adapters.skorch_callbacks import VarianceImportance
-from ..method.tracker import TRACKING_MODES
 from ..training.batches import TrainingRows
 from ..training.loop import train_in_memory
 from ..training.mlp import LOSSES, MultiLayerPerceptron
@@ -30,6 +30,7 @@ from ..training.solvers import fit_lbfgs, optimizer_settings, seeded_torch
 from ..training.tensors import row_chunks, to_tensor
 from .early_stopping import baseline_score, patience, split_validation, wants_validation
 from .inputs import checked_sample_weight, column_mean_and_scale, column_ranges
+from .parameters import SHARED_PARAMETER_CONSTRAINTS
 
 __all__ = ["_BaseVIANN"]
 
@@ -45,38 +46,19 @@ def _is_stochastic(estimator):
     return True
 
 
-class _BaseVIANN(BaseEstimator):
-    """What the classifier and the regressor share: parameters, training, prediction."""
+class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
+    """What the classifier and the regressor share: parameters, training, prediction.
 
-    _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [StrOptions({"sgd", "adam", "lbfgs"})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean", StrOptions({"auto"})],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "weight_init": [StrOptions({"glorot_uniform"}), Interval(Real, 0, None, closed="neither")],
-        "importance_on": [StrOptions(set(TRACKING_MODES)), None],
-        "standardize": ["boolean"],
-        "device": [str, torch.device],
-    }
+    Its ``__init__`` declares the parameters both share and their defaults
+    (the regressor's adds ``loss``); ``parameters.py`` holds their constraints
+    and documentation, and ``tests/test_parameters.py`` checks that all of
+    these agree. A subclass provides the hooks declared abstract below (what
+    the targets become, how many outputs, which loss, how outputs are scored)
+    and may override the others, which have the regressor's and classifier's
+    common answer.
+    """
+
+    _parameter_constraints: dict = dict(SHARED_PARAMETER_CONSTRAINTS)
 
     def __init__(
         self,
@@ -260,6 +242,31 @@ class _BaseVIANN(BaseEstimator):
         net.module_.eval()  # ready for prediction; see _forward
         self.net_ = net
         self._record_training(monitor, n_samples, incremental, continuing, lbfgs_stop)
+
+    # ------------------------------------------------------------------ hooks
+    @abstractmethod
+    def _encode_targets(self, y, *, continuing, incremental, classes, sample_weight=None):
+        """The targets as the network trains on them (class indices, label columns, standardised values).
+
+        Records what prediction needs to decode them (``classes_``, target
+        statistics) unless ``continuing``. ``classes`` is partial_fit's.
+        """
+
+    @abstractmethod
+    def _n_network_outputs(self):
+        """The number of output units of the torch network."""
+
+    @abstractmethod
+    def _loss_name(self):
+        """The key of the training loss in ``training.mlp.LOSSES``."""
+
+    @abstractmethod
+    def _output_activation(self):
+        """``out_activation_``: the output activation of MLPClassifier's equivalent network."""
+
+    @abstractmethod
+    def _score_outputs(self, outputs, y_encoded, sample_weight=None):
+        """The validation score (accuracy or R²) of network outputs against encoded targets."""
 
     def _target_columns_to_standardize(self, y):
         """The targets as columns, where a streamed fit must gather their mean and scale; else None.

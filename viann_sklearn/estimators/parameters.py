@@ -1,4 +1,51 @@
-"""The parameter and attribute sections that VIANNClassifier's and VIANNRegressor's docstrings share."""
+"""The parameters VIANNClassifier and VIANNRegressor share: their constraints and their documentation.
+
+Their defaults are those of ``_BaseVIANN.__init__`` (``base.py``);
+``tests/test_parameters.py`` checks that both estimators' signatures, these
+constraints and the docstring sections below name the same parameters with the
+same defaults.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+
+from ..method.tracker import TRACKING_MODES
+
+__all__ = ["SHARED_PARAMETER_CONSTRAINTS", "_SHARED_ATTRIBUTES_DOC", "_SHARED_PARAMETERS_DOC"]
+
+SHARED_PARAMETER_CONSTRAINTS: dict = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+    "solver": [StrOptions({"sgd", "adam", "lbfgs"})],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "random_state": ["random_state"],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "verbose": ["verbose"],
+    "warm_start": ["boolean"],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "early_stopping": ["boolean", StrOptions({"auto"})],
+    "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+    "max_fun": [Interval(Integral, 1, None, closed="left")],
+    "weight_init": [StrOptions({"glorot_uniform"}), Interval(Real, 0, None, closed="neither")],
+    "importance_on": [StrOptions(set(TRACKING_MODES)), None],
+    "standardize": ["boolean"],
+    "device": [str, torch.device],
+}
+
 
 _SHARED_PARAMETERS_DOC = """
     Parameters
