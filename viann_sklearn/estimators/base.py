@@ -158,11 +158,58 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
         if not continuing and self.standardize:
             input_statistics = column_mean_and_scale(X, sample_weight, rows=train_positions)
 
+        def train(net):
+            if self.solver == "lbfgs":
+                return fit_lbfgs(
+                    net, rows, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, alpha=self.alpha
+                )
+            train_in_memory(net, rows, epochs=1 if incremental else self.max_iter)
+            return None
+
+        self._train_net(
+            train,
+            seed=seed,
+            device=device,
+            continuing=continuing,
+            incremental=incremental,
+            n_features=X.shape[1],
+            input_statistics=input_statistics,
+            hidden_layer_sizes=hidden_layer_sizes,
+            n_samples=n_samples,
+            batch_size=batch_size,
+            validation=validation,
+        )
+        return self
+
+    # The steps of a fit that fit_stream (streaming.py) shares with _fit: _draw_seed,
+    # _record_column_ranges, _checked_* , _training_rows and _train_net, besides the hooks.
+    def _train_net(
+        self,
+        train,
+        *,
+        seed,
+        device,
+        continuing,
+        incremental,
+        n_features,
+        input_statistics,
+        hidden_layer_sizes,
+        n_samples,
+        batch_size,
+        validation,
+    ):
+        """One training run, from the seeded net to the published model: what ``fit`` and ``fit_stream`` share.
+
+        ``train(net)`` runs the epochs (in memory, L-BFGS or over a stream,
+        through ``training.loop.train_epochs``) and returns L-BFGS's reason to
+        stop without converging, or None. The other arguments are
+        :meth:`_prepare_net`'s.
+        """
         with seeded_torch(seed, device):
             net, monitor = self._prepare_net(
                 continuing=continuing,
                 incremental=incremental,
-                n_features=X.shape[1],
+                n_features=n_features,
                 input_statistics=input_statistics,
                 hidden_layer_sizes=hidden_layer_sizes,
                 n_samples=n_samples,
@@ -170,17 +217,9 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
                 device=device,
                 validation=validation,
             )
-            lbfgs_stop = None
-            if self.solver == "lbfgs":
-                lbfgs_stop = fit_lbfgs(
-                    net, rows, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, alpha=self.alpha
-                )
-            else:
-                train_in_memory(net, rows, epochs=1 if incremental else self.max_iter)
+            lbfgs_stop = train(net)
         self._finish_fit(net, monitor, n_samples, incremental, continuing, lbfgs_stop)
-        return self
 
-    # The pieces of a fit that viann_sklearn.streaming.fit_stream shares with _fit.
     def _draw_seed(self, continuing, incremental, X_dtype):
         """The seed of this training run (weights, shuffling, validation split); fixes the compute dtype."""
         if not continuing or not incremental:

@@ -26,7 +26,6 @@ from sklearn.utils.validation import _num_samples, validate_data
 from ..method.moments import ColumnMoments
 from ..training.batches import StreamedRows, batches_across_chunks
 from ..training.loop import minibatch_epoch, train_epochs
-from ..training.solvers import seeded_torch
 from .base import _BaseVIANN
 from .inputs import checked_sample_weight, column_ranges, mean_and_scale_from_moments
 
@@ -399,24 +398,26 @@ def _train_on_stream(estimator, open_stream, classes, continuing):
             )
 
     dataset = StreamedRows(n_rows)
-    with seeded_torch(seed, device):
-        net, monitor = estimator._prepare_net(
-            continuing=continuing,
-            incremental=False,
-            n_features=estimator.n_features_in_,
-            input_statistics=input_statistics,
-            hidden_layer_sizes=hidden_layer_sizes,
-            n_samples=n_rows,
-            batch_size=batch_size,
-            device=device,
-            validation=None,
-        )
 
+    def train(net):
         def batches_of_pass():  # an epoch is one pass over all the chunks
             return batches_across_chunks(training_chunks(), batch_size, estimator.shuffle)
 
         train_epochs(net, dataset, estimator.max_iter, minibatch_epoch(net, batches_of_pass))
-    estimator._finish_fit(net, monitor, n_rows, incremental=False, continuing=continuing)
+
+    estimator._train_net(
+        train,
+        seed=seed,
+        device=device,
+        continuing=continuing,
+        incremental=False,
+        n_features=estimator.n_features_in_,
+        input_statistics=input_statistics,
+        hidden_layer_sizes=hidden_layer_sizes,
+        n_samples=n_rows,
+        batch_size=batch_size,
+        validation=None,
+    )
     return estimator
 
 
