@@ -6,6 +6,7 @@ import pytest
 from sklearn.compose import ColumnTransformer, make_column_selector
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor, grouped_importances, importance_uncertainty
 
@@ -66,7 +67,7 @@ def test_grouping_without_a_column_transformer_and_with_a_selector(mixed_frame):
 
 def test_grouping_rejects_what_it_cannot_map(mixed_frame):
     X, y = mixed_frame
-    with pytest.raises(TypeError, match="Pipeline"):
+    with pytest.raises(InvalidParameterError, match="'model' parameter of grouped_importances.*Pipeline"):
         grouped_importances(VIANNClassifier(**FAST).fit(X[["size"]], y))
     with pytest.raises(ValueError, match="importances were given"):
         grouped_importances(_pipeline().fit(X, y), importances=[0.5, 0.5])
@@ -97,5 +98,29 @@ def test_uncertainty_options_are_checked(mixed_frame):
     X, y = mixed_frame
     with pytest.raises(ValueError, match="not both"):
         importance_uncertainty(VIANNClassifier(**FAST), X[["size"]], y, cv=3, n_repeats=3)
-    with pytest.raises(ValueError, match="n_repeats"):
-        importance_uncertainty(VIANNClassifier(**FAST), X[["size"]], y, n_repeats=0)
+    with pytest.raises(TypeError, match="grouped=True sums per original column of a Pipeline"):
+        importance_uncertainty(VIANNClassifier(**FAST), X[["size"]], y, n_repeats=2, grouped=True)
+
+
+@pytest.mark.parametrize(
+    "options, parameter",
+    [
+        (dict(n_repeats=0), "n_repeats"),
+        (dict(n_repeats=2.5), "n_repeats"),
+        (dict(cv=1), "cv"),
+        (dict(grouped="yes"), "grouped"),
+        (dict(random_state="seed"), "random_state"),
+        (dict(n_jobs="all"), "n_jobs"),
+    ],
+)
+def test_uncertainty_refuses_bad_options_by_name(mixed_frame, options, parameter):
+    X, y = mixed_frame
+    with pytest.raises(InvalidParameterError, match=f"'{parameter}' parameter of importance_uncertainty"):
+        importance_uncertainty(VIANNClassifier(**FAST), X[["size"]], y, **options)
+
+
+def test_uncertainty_leaves_the_estimator_checks_on(mixed_frame):
+    # The estimator's own parameter checks still run (no nested skipping) and keep its name.
+    X, y = mixed_frame
+    with pytest.raises(InvalidParameterError, match="'max_iter' parameter of VIANNClassifier"):
+        importance_uncertainty(VIANNClassifier(**dict(FAST, max_iter=0)), X[["size"]], y, n_repeats=2)

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils import Bunch  # noqa: E402
+from sklearn.utils._param_validation import InvalidParameterError  # noqa: E402
 
 from viann_sklearn import VIANNClassifier  # noqa: E402
 from viann_sklearn.plot import ImportanceDisplay, plot_importance_history  # noqa: E402
@@ -79,7 +80,15 @@ def test_history_of_30_features_names_the_top_8_and_groups_the_rest():
 
 
 def test_bad_arguments_are_named(fitted):
-    with pytest.raises(ValueError, match="top"):
+    with pytest.raises(InvalidParameterError, match="'top' parameter of ImportanceDisplay must be an int"):
         ImportanceDisplay([0.5, 0.5], ["a", "b"], top=0)
+    with pytest.raises(InvalidParameterError, match="'top' parameter of ImportanceDisplay.from_estimator"):
+        ImportanceDisplay.from_estimator(fitted, top=0)
+    with pytest.raises(InvalidParameterError, match="'top' parameter of ImportanceDisplay.from_importances"):
+        ImportanceDisplay.from_importances(Bunch(importances_mean=[0.5], importances_std=[0.1]), top=1.5)
+    with pytest.raises(InvalidParameterError, match="'result' parameter of ImportanceDisplay.from_importances"):
+        ImportanceDisplay.from_importances({"importances_mean": [0.5], "importances_std": [0.1]})
+    with pytest.raises(InvalidParameterError, match="'top' parameter of plot_importance_history"):
+        plot_importance_history(fitted, top=0)
     with pytest.raises(ValueError, match="feature_names"):
         ImportanceDisplay.from_estimator(fitted, feature_names=["only one"])

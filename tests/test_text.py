@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.utils._param_validation import InvalidParameterError
 from skorch import NeuralNetClassifier
 from torch import nn
 
@@ -80,7 +81,7 @@ def test_exclude_drops_special_tokens_and_checks_their_spelling(task, trained_ne
     assert kept == [token for token in everything if token not in task.special_tokens]
     with pytest.raises(ValueError, match=r"not in the vocabulary: \['<PAD>'\]"):
         top_k_tokens(trained_net, task.vocabulary, exclude=["<PAD>"])
-    with pytest.raises(ValueError, match="collection of tokens"):
+    with pytest.raises(InvalidParameterError, match="'exclude' parameter of top_k_tokens"):
         top_k_tokens(trained_net, task.vocabulary, exclude="<pad>")
 
 
@@ -92,18 +93,28 @@ def test_vocabulary_as_a_mapping_gives_the_same_tokens(task, trained_net):
 def test_bad_input_names_the_problem():
     with pytest.raises(ValueError, match="3 tokens but there are 2 importances"):
         token_importances([0.5, 0.5], ["a", "b", "c"])
-    with pytest.raises(ValueError, match="k must be an int >= 1"):
+    with pytest.raises(InvalidParameterError, match="'k' parameter of top_k_tokens must be an int in the range"):
         top_k_tokens([0.5, 0.5], ["a", "b"], k=0, exclude=())
+    with pytest.raises(InvalidParameterError, match="'k' parameter of top_k_tokens"):
+        top_k_tokens([0.5, 0.5], ["a", "b"], k=1.5, exclude=())
     with pytest.raises(ValueError, match="same id"):
         token_importances([0.5, 0.5], {"a": 0, "b": 0})
     with pytest.raises(ValueError, match="lists a token twice"):
         token_importances([0.5, 0.5], ["a", "a"])
     with pytest.raises(ValueError, match="list of tokens or a mapping"):
-        token_importances([0.5, 0.5], "ab")
+        token_importances([0.5, 0.5], "ab")  # a str is a Sequence: refused by hand
+    with pytest.raises(InvalidParameterError, match="'vocabulary' parameter of token_importances"):
+        token_importances([0.5, 0.5], {"a", "b"})  # a set has no order
+    with pytest.raises(InvalidParameterError, match="'vocabulary' parameter of top_k_tokens"):
+        top_k_tokens([0.5, 0.5], {"a", "b"}, exclude=())
     with pytest.raises(ValueError, match="importances must be an array of numbers"):
         token_importances({"a": 0.5}.values(), ["a"])
-    with pytest.raises(ValueError, match="max_length must be an int >= 6"):
+    with pytest.raises(InvalidParameterError, match=r"'max_length' parameter of make_keyword_sentences.*\[6, inf\)"):
         make_keyword_sentences(10, max_length=3)
+    with pytest.raises(InvalidParameterError, match="'n_samples' parameter of make_keyword_sentences"):
+        make_keyword_sentences(0)
+    with pytest.raises(InvalidParameterError, match="'unknown_rate' parameter of make_keyword_sentences"):
+        make_keyword_sentences(10, unknown_rate=1.0)
 
 
 def test_plain_torch_tracker_ranks_keywords_first(task):

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.utils._param_validation import InvalidParameterError
 from skorch import NeuralNetClassifier
 from torch import nn
 
@@ -143,6 +144,8 @@ def test_bad_arguments_name_the_problem(images):
     ).fit(X, y)
     with pytest.raises(ValueError, match="exactly one VarianceImportance callback; this one has 0"):
         kernel_importances(plain)
+    with pytest.raises(InvalidParameterError, match="'model' parameter of kernel_importances"):
+        kernel_importances(plain, model="net.module_")  # checked before viann is
 
 
 def test_keras_conv2d_channels_last():

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
 from numpy.typing import ArrayLike
+from sklearn import get_config
 from sklearn.base import clone, is_classifier
 from sklearn.compose import ColumnTransformer
 from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, validate_parameter_constraints, validate_params
 
 __all__ = ["grouped_importances", "importance_uncertainty"]
 
 
+@validate_params(
+    {"model": [Pipeline], "importances": ["array-like", None]},
+    prefer_skip_nested_validation=True,
+)
 def grouped_importances(model: Pipeline, importances: ArrayLike | None = None) -> Bunch:
     """Sum a pipeline's importances over the features made from each original column.
 
@@ -61,8 +68,6 @@ def grouped_importances(model: Pipeline, importances: ArrayLike | None = None) -
     >>> str(grouped.feature_names[np.argmax(grouped.importances)])
     'color'
     """
-    if not isinstance(model, Pipeline):
-        raise TypeError(f"grouped_importances needs a fitted Pipeline; got {type(model).__name__}.")
     if importances is None:
         importances = model[-1].feature_importances_
     importances = np.asarray(importances, dtype=float)
@@ -127,6 +132,24 @@ def _source_column(output_name, input_names, column_transformer):
     return max(matches, key=len)
 
 
+# Checked with validate_parameter_constraints rather than the validate_params
+# decorator: the decorator's prefer_skip_nested_validation=True would switch off
+# the parameter checks of the estimator's own fit (run inside this function,
+# with the estimator unchecked so far), and with False it would rename any
+# error of those checks ("The 'max_iter' parameter of VIANNClassifier ...") as
+# if it were this function's parameter.
+_UNCERTAINTY_CONSTRAINTS: dict = {
+    "estimator": [HasMethods(["fit"])],
+    "X": ["array-like", "sparse matrix"],
+    "y": ["array-like"],
+    "cv": ["cv_object"],
+    "n_repeats": [Interval(Integral, 1, None, closed="left"), None],
+    "grouped": ["boolean"],
+    "random_state": ["random_state"],
+    "n_jobs": [Integral, None],
+}
+
+
 def importance_uncertainty(
     estimator: Any,
     X: ArrayLike,
@@ -185,12 +208,26 @@ def importance_uncertainty(
     >>> result.importances.shape, result.importances_std.shape
     ((4, 3), (4,))
     """
+    if not get_config()["skip_parameter_validation"]:  # as validate_params would
+        arguments = {
+            "estimator": estimator,
+            "X": X,
+            "y": y,
+            "cv": cv,
+            "n_repeats": n_repeats,
+            "grouped": grouped,
+            "random_state": random_state,
+            "n_jobs": n_jobs,
+        }
+        validate_parameter_constraints(_UNCERTAINTY_CONSTRAINTS, arguments, caller_name="importance_uncertainty")
+    # How the arguments go together is checked by hand: the constraints check each one alone.
     if cv is not None and n_repeats is not None:
-        raise ValueError("Give either cv (folds) or n_repeats (seeds), not both.")
-    if n_repeats is not None and (
-        isinstance(n_repeats, bool) or not isinstance(n_repeats, (int, np.integer)) or n_repeats < 1
-    ):
-        raise ValueError(f"n_repeats must be a positive int; got {n_repeats!r}.")
+        raise ValueError("importance_uncertainty: give either cv (folds) or n_repeats (seeds), not both.")
+    if grouped and not isinstance(estimator, Pipeline):
+        raise TypeError(
+            f"importance_uncertainty: grouped=True sums per original column of a Pipeline; "
+            f"got a {type(estimator).__name__}. Pass a Pipeline, or grouped=False."
+        )
     rng = check_random_state(random_state)
     if cv is None:
         seeds = rng.randint(np.iinfo(np.int32).max, size=n_repeats or 5)

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import Any
 
 import numpy as np
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, validate_parameter_constraints, validate_params
 
 __all__ = ["ImportanceDisplay", "plot_importance_history"]
+
+_TOP = [Interval(Integral, 1, None, closed="left"), None]
+# estimator: anything with feature_importances_ or importances_history_ (attributes
+# of a fitted model, which no type constraint names); ax: a matplotlib Axes
+# (matplotlib is optional, so its classes cannot be named here).
+_PLOT_CONSTRAINTS: dict = {"feature_names": ["array-like", None], "top": _TOP, "ax": "no_validation"}
 
 
 def _pyplot():
@@ -43,7 +52,7 @@ class ImportanceDisplay:
     importances_std : array-like of shape (n_features,), default=None
         Drawn as error bars.
     top : int, default=None
-        Show only the ``top`` most important features.
+        Show only the ``top`` most important features; at least 1.
 
     Attributes
     ----------
@@ -69,11 +78,12 @@ class ImportanceDisplay:
         self.importances = np.asarray(importances, dtype=float)
         self.feature_names = list(feature_names)
         self.importances_std = None if importances_std is None else np.asarray(importances_std, dtype=float)
-        if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1):
-            raise ValueError(f"top must be a positive int; got {top!r}.")
+        # Not validate_params: on __init__ its messages would name "ImportanceDisplay.__init__".
+        validate_parameter_constraints({"top": _TOP}, {"top": top}, caller_name=type(self).__name__)
         self.top = top
 
     @classmethod
+    @validate_params({"estimator": "no_validation", **_PLOT_CONSTRAINTS}, prefer_skip_nested_validation=True)
     def from_estimator(
         cls, estimator: Any, *, feature_names: Sequence[str] | None = None, top: int | None = None, ax: Any = None
     ) -> ImportanceDisplay:
@@ -86,6 +96,7 @@ class ImportanceDisplay:
         feature_names : list of str, default=None
             Default: the estimator's ``feature_names_in_``, else ``x0, x1, ...``.
         top : int, default=None
+            Show only the ``top`` most important features; at least 1.
         ax : matplotlib Axes, default=None
 
         Returns
@@ -100,6 +111,7 @@ class ImportanceDisplay:
         return cls(importances, names, top=top).plot(ax=ax)
 
     @classmethod
+    @validate_params({"result": [Bunch], **_PLOT_CONSTRAINTS}, prefer_skip_nested_validation=True)
     def from_importances(
         cls, result: Any, *, feature_names: Sequence[str] | None = None, top: int | None = None, ax: Any = None
     ) -> ImportanceDisplay:
@@ -114,6 +126,7 @@ class ImportanceDisplay:
         feature_names : list of str, default=None
             Default: ``result.feature_names`` when present.
         top : int, default=None
+            Show only the ``top`` most important features; at least 1.
         ax : matplotlib Axes, default=None
 
         Returns
@@ -154,6 +167,7 @@ class ImportanceDisplay:
         return self
 
 
+@validate_params({"estimator": "no_validation", **_PLOT_CONSTRAINTS}, prefer_skip_nested_validation=True)
 def plot_importance_history(
     estimator: Any, *, feature_names: Sequence[str] | None = None, top: int | None = None, ax: Any = None
 ) -> Any:
@@ -168,8 +182,8 @@ def plot_importance_history(
     top : int, default=None
         Colour and name the ``top`` features most important at the end; the
         others are thin grey lines under one legend entry, so that 30
-        features still make a legend one can read. Default: every feature
-        when there are at most 10, else the top 8.
+        features still make a legend one can read; at least 1. Default:
+        every feature when there are at most 10, else the top 8.
     ax : matplotlib Axes, default=None
 
     Returns

@@ -18,10 +18,11 @@ size, as for every other layer.
 """
 
 from collections.abc import Mapping, Sequence
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ..adapters.lookup import fitted_adapter
 
@@ -37,7 +38,13 @@ FILLER_WORDS = (
     "old big small some many much very quite really just also still even then there here"
 ).split()
 
+# importances: an array, a fitted adapter or a net, checked by _importance_array
+# (what it holds decides). vocabulary: a str is a Sequence too, which no
+# constraint can leave out; _tokens_by_id refuses it by hand.
+_TOKEN_CONSTRAINTS: dict = {"importances": "no_validation", "vocabulary": [Mapping, Sequence]}
 
+
+@validate_params(_TOKEN_CONSTRAINTS, prefer_skip_nested_validation=True)
 def token_importances(importances, vocabulary):
     """Each token's VIANN importance, as a dict in token-id order.
 
@@ -60,7 +67,9 @@ def token_importances(importances, vocabulary):
     Raises
     ------
     ValueError
-        If the vocabulary does not have one token per importance.
+        If ``vocabulary`` is neither a sequence nor a mapping (scikit-learn's
+        ``InvalidParameterError``, which is a ``ValueError``), or if it does
+        not have one token per importance.
 
     Examples
     --------
@@ -73,6 +82,10 @@ def token_importances(importances, vocabulary):
     return {token: float(value) for token, value in zip(tokens, values)}
 
 
+@validate_params(
+    {**_TOKEN_CONSTRAINTS, "k": [Interval(Integral, 1, None, closed="left")], "exclude": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def top_k_tokens(importances, vocabulary, k=10, *, exclude=SPECIAL_TOKENS):
     """The ``k`` most important tokens, most important first, special tokens left out.
 
@@ -85,7 +98,7 @@ def top_k_tokens(importances, vocabulary, k=10, *, exclude=SPECIAL_TOKENS):
     k : int, default=10
         How many tokens to return (fewer if the vocabulary, less the
         excluded tokens, is smaller).
-    exclude : iterable of str, default=("<pad>", "<unk>", "<bos>")
+    exclude : array-like of str, default=("<pad>", "<unk>", "<bos>")
         Tokens never to return: padding, unknown-word and start markers. Each
         must be in the vocabulary, so that a misspelt marker ("<PAD>" for
         "<pad>") is an error rather than a token that silently stays in.
@@ -100,7 +113,9 @@ def top_k_tokens(importances, vocabulary, k=10, *, exclude=SPECIAL_TOKENS):
     Raises
     ------
     ValueError
-        If ``k`` is not a positive int, if an excluded token is not in the
+        If ``k`` is not a positive int or ``exclude`` not an array-like (a
+        list, tuple or set) of tokens: scikit-learn's ``InvalidParameterError``,
+        which is a ``ValueError``. Also if an excluded token is not in the
         vocabulary, or if the vocabulary does not match the importances.
 
     Examples
@@ -110,10 +125,6 @@ def top_k_tokens(importances, vocabulary, k=10, *, exclude=SPECIAL_TOKENS):
     >>> top_k_tokens([0.0, 0.5, 0.1, 0.25, 0.15], vocabulary, k=2, exclude=["<pad>", "<bos>"])
     [('great', 0.25), ('awful', 0.15)]
     """
-    if isinstance(k, bool) or not isinstance(k, Integral) or k < 1:
-        raise ValueError(f"top_k_tokens: k must be an int >= 1; got {k!r}.")
-    if isinstance(exclude, str):
-        raise ValueError(f"top_k_tokens: exclude must be a collection of tokens, not the string {exclude!r}.")
     scores = token_importances(importances, vocabulary)
     excluded = set(exclude)
     unknown = sorted(excluded - scores.keys())
@@ -129,6 +140,15 @@ def top_k_tokens(importances, vocabulary, k=10, *, exclude=SPECIAL_TOKENS):
     return kept[:k]
 
 
+@validate_params(
+    {
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "max_length": [Interval(Integral, 6, None, closed="left")],
+        "unknown_rate": [Interval(Real, 0, 1, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_keyword_sentences(n_samples=1000, *, max_length=16, unknown_rate=0.05, random_state=None):
     """A two-class text task whose informative words are known, generated offline.
 
@@ -143,11 +163,11 @@ def make_keyword_sentences(n_samples=1000, *, max_length=16, unknown_rate=0.05, 
     Parameters
     ----------
     n_samples : int, default=1000
-        Number of sentences.
+        Number of sentences; at least 1.
     max_length : int, default=16
         Length of every padded sequence, ``<bos>`` included; at least 6.
     unknown_rate : float, default=0.05
-        Share of filler words replaced by ``<unk>``.
+        Share of filler words replaced by ``<unk>``, in ``[0, 1)``.
     random_state : int, RandomState instance or None, default=None
         Seeds the generator.
 
@@ -174,12 +194,6 @@ def make_keyword_sentences(n_samples=1000, *, max_length=16, unknown_rate=0.05, 
     >>> task.vocabulary[:3]
     ['<pad>', '<unk>', '<bos>']
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-        raise ValueError(f"make_keyword_sentences: n_samples must be an int >= 1; got {n_samples!r}.")
-    if isinstance(max_length, bool) or not isinstance(max_length, Integral) or max_length < 6:
-        raise ValueError(f"make_keyword_sentences: max_length must be an int >= 6; got {max_length!r}.")
-    if not 0 <= unknown_rate < 1:
-        raise ValueError(f"make_keyword_sentences: unknown_rate must be in [0, 1); got {unknown_rate!r}.")
     rng = check_random_state(random_state)
     vocabulary = [*SPECIAL_TOKENS, *POSITIVE_KEYWORDS, *NEGATIVE_KEYWORDS, *FILLER_WORDS]
     ids = {token: index for index, token in enumerate(vocabulary)}
@@ -244,7 +258,7 @@ def _tokens_by_id(vocabulary, size, caller):
             raise ValueError(f"{caller}: the vocabulary mapping gives two tokens the same id.")
     elif isinstance(vocabulary, Sequence) and not isinstance(vocabulary, str):
         tokens = list(vocabulary)
-    else:
+    else:  # a str (the constraints let it through, as a Sequence), or validation was skipped
         raise ValueError(
             f"{caller}: vocabulary must be a list of tokens or a mapping of token to id; "
             f"got {type(vocabulary).__name__}."

@@ -22,12 +22,26 @@ pixels.
 
 import torch
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, validate_params
 
 from ..adapters.lookup import fitted_adapter, tracked_convolution
 
 __all__ = ["kernel_importances"]
 
 
+@validate_params(
+    {
+        # What viann must be (a net or adapter that finished training, tracking a
+        # convolution) depends on its state, not its type: fitted_adapter and
+        # tracked_convolution check it by hand, in the adapters layer, which may not
+        # import scikit-learn.
+        "viann": "no_validation",
+        # A Keras model has get_layer; keras is optional, so its Model class cannot
+        # be named here (on Keras' torch backend a Keras model is an nn.Module too).
+        "model": [torch.nn.Module, HasMethods(["get_layer"]), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def kernel_importances(viann, model=None):
     """VIANN importances of every kernel position and filter of a tracked first convolution.
 
@@ -74,9 +88,10 @@ def kernel_importances(viann, model=None):
     Raises
     ------
     ValueError
-        If ``viann`` has not finished training, if the tracked weight is not a
-        convolution kernel, or if the model's kernel no longer matches what
-        was tracked.
+        If ``model`` is not a torch or Keras model (scikit-learn's
+        ``InvalidParameterError``, which is a ``ValueError``), if ``viann``
+        has not finished training, if the tracked weight is not a convolution
+        kernel, or if the model's kernel no longer matches what was tracked.
 
     See Also
     --------
