@@ -15,8 +15,8 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor  # noqa: E402
 from viann_sklearn.cli import build_parser, main  # noqa: E402
-from viann_sklearn.cli.main import _pipeline  # noqa: E402
 from viann_sklearn.cli.persist import ModelFileError, load_model, save_model  # noqa: E402
+from viann_sklearn.cli.rank import _pipeline  # noqa: E402
 from viann_sklearn.cli.table import plan_columns, preprocessor  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("quiet_convergence")

@@ -1,6 +1,10 @@
 """The ``viann`` command line: ``rank``, ``predict`` and ``demo``.
 
-- ``main.py``: the parser and the commands;
+- ``main.py``: ``main``, which hands the command line to its command;
+- ``parsing.py``: the parser, and the checks of the options before any work;
+- ``rank.py``: ``viann rank``: the target, the folds, the fits, the noise and baseline checks;
+- ``report.py``: the ranking as a table, JSON or CSV, the chart, notes and the progress bar;
+- ``predict.py``: ``viann predict``;
 - ``table.py``: reading a table and deciding what each column becomes;
 - ``persist.py``: saving a model without pickle, and loading it back;
 - ``demo.py``: ``viann demo``.
@@ -8,6 +12,7 @@
 The top layer: it may import every other; nothing imports it.
 """
 
-from .main import build_parser, main
+from .main import main
+from .parsing import build_parser
 
 __all__ = ["build_parser", "main"]

@@ -1,0 +1,232 @@
+"""``viann rank``: read the table, split off the target, fit the networks on cross-validation
+folds, and measure the ranking against shuffled noise and the score against a baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..inspection.importances import importance_uncertainty
+from ..training.monitors import report_epochs
+from .parsing import UsageError, _check_options, _need_pandas
+from .report import _format, _Progress, _ranked_rows, _save_plot, _say, _warn
+
+#: Below this many rows a ranking is reported, but with a warning that it can say little.
+FEW_ROWS = 50
+
+
+def _rank(args: argparse.Namespace) -> int:
+    _check_options(args)
+    _need_pandas(args)
+    from .table import TableError, plan_columns, preprocessor
+
+    frame = _read(args)
+    X, y, task = _split_target(frame, args.target, args.task)
+    try:
+        plan = plan_columns(
+            X, drop=tuple(args.drop), keep=tuple(args.keep), decimal_comma=frame.attrs.get("sep") == ";"
+        )
+    except TableError as error:
+        raise UsageError(str(error)) from None
+    for note in plan.notes:
+        _say(note, args)
+    for warning in plan.warnings:
+        _warn(warning)
+    folds = _folds(y, task, args)
+    model = _pipeline(preprocessor(plan), task, args)
+    n_fits = (args.repeats + folds.get_n_splits() if args.repeats else folds.get_n_splits()) + bool(args.save)
+    n_fits += bool(args.noise_alpha)
+    progress = _Progress(quiet=args.quiet, total_epochs=n_fits * args.max_iter)
+    progress.say(f"Training {n_fits} network(s) on {len(X)} rows x {len(plan.used)} columns ({task})...")
+    try:
+        with warnings.catch_warnings(), report_epochs(progress.epoch_done):
+            warnings.simplefilter("ignore")  # ConvergenceWarning and friends: the score says how good the fit is
+            result = importance_uncertainty(
+                model,
+                X,
+                y,
+                cv=None if args.repeats else folds,
+                n_repeats=args.repeats,
+                grouped=True,
+                random_state=args.seed,
+                n_jobs=args.n_jobs,
+            )
+            scores = result.scores if not args.repeats else _cross_val_scores(model, X, y, folds, args)
+            baseline = _baseline_scores(X, y, task, folds)
+            noise = _noise_pvalues(preprocessor(plan), task, X, y, args) if args.noise_alpha else None
+            final = model.fit(X, y) if args.save else None
+    except ValueError as error:  # bad data found by the estimator: one class, too few rows...
+        raise UsageError(str(error).splitlines()[0]) from None
+    finally:
+        progress.close()
+    trust = _trust(scores, baseline, task, len(X), folds.get_n_splits())
+    rows = _ranked_rows(result.feature_names, result.importances_mean, result.importances_std, args.top)
+    if noise is not None:
+        for row in rows:
+            row["noise_p"] = noise[row["column"]]
+            row["beats_noise"] = bool(noise[row["column"]] <= args.noise_alpha)
+    print(_format(rows, trust, args))
+    for warning in trust["warnings"]:
+        _warn(warning)
+    if args.plot:
+        _save_plot(result.feature_names, result.importances_mean, result.importances_std, args)
+    if final is not None:
+        from .persist import save_model
+
+        save_model(
+            final,
+            args.save,
+            target=args.target,
+            task=task,
+            importances=dict(zip(map(str, result.feature_names), map(float, result.importances_mean))),
+            score=trust,
+            unused=list(plan.dropped),
+        )
+        _say(f"Model saved to {args.save} (viann predict {args.save} DATA.csv)", args)
+    return 0
+
+
+def _read(args: argparse.Namespace) -> Any:
+    from .table import TableError, read_table
+
+    try:
+        return read_table(Path(args.data), sep=args.sep, encoding=args.encoding)
+    except TableError as error:
+        raise UsageError(str(error)) from None
+
+
+def _split_target(frame: Any, target: str, task: str) -> tuple[Any, Any, str]:
+    if target not in frame.columns:
+        known = ", ".join(map(str, frame.columns[:10])) + (", ..." if len(frame.columns) > 10 else "")
+        raise UsageError(f"no column {target!r} in the data; columns: {known}")
+    y = frame[target]
+    if y.isna().any():
+        raise UsageError(f"the target {target!r} has {int(y.isna().sum())} missing values")
+    X = frame.drop(columns=[target])
+    if X.shape[1] == 0:
+        raise UsageError("there are no columns besides the target")
+    if task == "auto":
+        numeric = y.dtype.kind in "fiu"
+        task = "regression" if numeric and (y.dtype.kind == "f" or y.nunique() > 20) else "classification"
+    if task == "regression":
+        if y.dtype.kind not in "fiu":
+            raise UsageError(f"the target {target!r} is not numeric; use --task classification")
+        y = y.astype(float)
+    elif y.nunique() < 2:
+        raise UsageError(f"the target {target!r} has only one class: {y.iloc[0]!r}")
+    return X, y, task
+
+
+def _folds(y: Any, task: str, args: argparse.Namespace) -> Any:
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if len(y) < 2 * args.cv:
+        raise UsageError(
+            f"{len(y)} rows are too few to say anything: --cv {args.cv} needs at least {2 * args.cv} (2 a fold)"
+        )
+    if task == "classification":
+        smallest = int(y.value_counts().min())
+        if smallest < args.cv:
+            raise UsageError(
+                f"the rarest class of {args.target!r} has {smallest} row(s), fewer than the "
+                f"{args.cv} folds of --cv; lower --cv or add rows"
+            )
+        return StratifiedKFold(args.cv, shuffle=True, random_state=args.seed)
+    return KFold(args.cv, shuffle=True, random_state=args.seed)
+
+
+def _estimator(task: str, args: argparse.Namespace) -> Any:
+    from ..estimators.classifier import VIANNClassifier
+    from ..estimators.regressor import VIANNRegressor
+
+    estimator_class = VIANNClassifier if task == "classification" else VIANNRegressor
+    return estimator_class(
+        hidden_layer_sizes=args.hidden_layer_sizes,
+        max_iter=args.max_iter,
+        importance_on=args.importance_on,
+        random_state=args.seed,
+    )
+
+
+def _pipeline(columns: Any, task: str, args: argparse.Namespace) -> Any:
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(columns, _estimator(task, args))
+
+
+def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Namespace) -> dict[str, float]:
+    """Each original column's p-value against shadow columns, from one fit on all the rows.
+
+    A column made of several features (a one-hot block) gets the smallest
+    p-value of its features: it beats noise when any of them does.
+    """
+    from sklearn.pipeline import make_pipeline
+
+    from ..inspection.importances import grouped_importances
+    from ..selection.selector import VIANNSelector
+
+    selector = VIANNSelector(_estimator(task, args), alpha=args.noise_alpha, random_state=args.seed)
+    model = make_pipeline(columns, selector).fit(X, y)
+    # Named as grouped_importances names a column's features: without the transformer's prefix.
+    names = [str(name).split("__", 1)[-1] for name in model[:-1].get_feature_names_out()]
+    pvalue_of = dict(zip(names, model[-1].pvalues_))
+    sources = grouped_importances(model).sources
+    return {str(column): float(min(pvalue_of[feature] for feature in features)) for column, features in sources.items()}
+
+
+def _cross_val_scores(model: Any, X: Any, y: Any, folds: Any, args: argparse.Namespace) -> np.ndarray:
+    from sklearn.model_selection import cross_val_score
+
+    return cross_val_score(model, X, y, cv=folds, n_jobs=args.n_jobs)
+
+
+def _baseline_scores(X: Any, y: Any, task: str, folds: Any) -> np.ndarray:
+    """The score of always predicting the most frequent class, or the mean, on the same folds."""
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.model_selection import cross_val_score
+
+    dummy = DummyClassifier(strategy="most_frequent") if task == "classification" else DummyRegressor()
+    return cross_val_score(dummy, X, y, cv=folds)
+
+
+def _trust(scores: np.ndarray, baseline: np.ndarray, task: str, n_rows: int, n_folds: int) -> dict[str, Any]:
+    """The score against the baseline, and warnings when the ranking cannot be trusted.
+
+    The model beats the baseline clearly when its gain, fold by fold, is
+    more than twice its standard error: a rough one-sided 97.5 % test
+    (folds overlap in their training rows, so the error is, if anything,
+    too small, which makes the check lenient rather than alarmist).
+    """
+    gain = np.asarray(scores) - np.asarray(baseline)
+    standard_error = gain.std(ddof=1) / np.sqrt(len(gain)) if len(gain) > 1 else np.inf
+    metric = "accuracy" if task == "classification" else "R²"
+    baseline_name = "always the most frequent class" if task == "classification" else "always the mean target"
+    found: list[str] = []
+    if gain.mean() <= 0:
+        found.append(
+            f"the network does no better than the baseline, {baseline_name} ({metric} "
+            f"{np.mean(scores):.3f} vs {np.mean(baseline):.3f}): these importances say nothing about "
+            "the target"
+        )
+    elif gain.mean() <= 2 * standard_error:
+        found.append(
+            f"the network is not clearly better than the baseline, {baseline_name} ({metric} "
+            f"{np.mean(scores):.3f} ± {np.std(scores):.3f} vs {np.mean(baseline):.3f} over {n_folds} "
+            "folds): read the ranking with care"
+        )
+    if n_rows < FEW_ROWS:
+        found.append(f"only {n_rows} rows: the ranking can change with a few rows more or less (see its ± std)")
+    return {
+        "metric": metric,
+        "score": float(np.mean(scores)),
+        "score_std": float(np.std(scores)),
+        "baseline": float(np.mean(baseline)),
+        "baseline_name": baseline_name,
+        "folds": n_folds,
+        "warnings": found,
+    }

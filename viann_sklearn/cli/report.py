@@ -1,0 +1,128 @@
+"""Turning the results of ``viann rank`` into output: the ranked rows, as a table, JSON or CSV,
+the score line, the chart; notes, warnings and the progress bar on stderr.
+
+stdout holds only the result, so that it stays machine-readable; everything else goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+import numpy as np
+
+from .parsing import UsageError
+
+
+def _ranked_rows(names: Any, mean: np.ndarray, std: np.ndarray | None, top: int | None) -> list[dict[str, Any]]:
+    order = np.argsort(-mean, kind="stable")[:top]
+    total = mean.sum()
+    return [
+        {
+            "rank": rank,
+            "column": str(names[i]),
+            "importance": float(mean[i]),
+            "share": float(mean[i] / total) if total > 0 else 0.0,
+            **({"std": float(std[i])} if std is not None else {}),
+        }
+        for rank, i in enumerate(order, start=1)
+    ]
+
+
+def _score_line(trust: dict[str, Any]) -> str:
+    return (
+        f"Cross-validated {trust['metric']}: {trust['score']:.3f} ± {trust['score_std']:.3f} over "
+        f"{trust['folds']} folds; baseline ({trust['baseline_name']}): {trust['baseline']:.3f}"
+    )
+
+
+def _format(rows: list[dict[str, Any]], trust: dict[str, Any], args: argparse.Namespace) -> str:
+    if args.json:
+        return json.dumps({"columns": rows, "score": {key: value for key, value in trust.items()}}, indent=2)
+    keys = list(rows[0])
+    if args.csv:
+        # CSV holds one table: the score goes to stderr with the messages
+        print(_score_line(trust), file=sys.stderr)
+        return "\n".join([",".join(keys), *(",".join(_csv_cell(row[key]) for key in keys) for row in rows)])
+    width = max(len("column"), *(len(row["column"]) for row in rows))
+    header = (
+        f"{'rank':>4}  {'column':<{width}}  {'importance':>10}  {'share':>6}"
+        + ("  ± std " if "std" in keys else "")
+        + ("  noise p  beats noise" if "noise_p" in keys else "")
+    )
+    lines = [header]
+    for row in rows:
+        line = f"{row['rank']:>4}  {row['column']:<{width}}  {row['importance']:>10.4f}  {row['share']:>6.1%}"
+        if "std" in row:
+            line += f"  ± {row['std']:.4f}"
+        if "noise_p" in row:
+            line += f"  {row['noise_p']:>7.3f}  {'yes' if row['beats_noise'] else 'no':>11}"
+        lines.append(line)
+    footer = [_score_line(trust)]
+    if "noise_p" in keys:
+        footer.append(
+            f"beats noise: the column's importance is above that of shuffled copies of the columns "
+            f"(p <= {args.noise_alpha}, one fit on all rows)"
+        )
+    return "\n".join([*lines, "", *footer])
+
+
+def _csv_cell(value: Any) -> str:
+    text = f"{value:.6g}" if isinstance(value, float) else str(value)
+    return f'"{text}"' if any(char in text for char in ',"\n') else text
+
+
+def _save_plot(names: Any, mean: np.ndarray, std: np.ndarray | None, args: argparse.Namespace) -> None:
+    from ..inspection.plot import ImportanceDisplay
+
+    display = ImportanceDisplay(mean, names, importances_std=std, top=args.top).plot()
+    try:
+        display.figure_.savefig(args.plot, dpi=120)
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot save the plot to {args.plot}: {error}") from None
+    _say(f"Chart saved to {args.plot}", args)
+
+
+def _say(message: str, args: argparse.Namespace) -> None:
+    if not args.quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _warn(message: str) -> None:
+    print(f"viann: warning: {message}", file=sys.stderr, flush=True)
+
+
+class _Progress:
+    """A progress bar over epochs on a terminal, once work takes a few seconds; silent with --quiet.
+
+    Everything goes to stderr, so that stdout stays machine-readable. Fits
+    run in other processes (``--n-jobs``) do not report their epochs.
+    """
+
+    def __init__(self, quiet: bool, total_epochs: int) -> None:
+        self.quiet = quiet
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm.auto import tqdm  # a dependency of skorch
+
+            # delay: a bar only for work that lasts; quick runs print their table and nothing else
+            self.bar = tqdm(total=total_epochs, unit="epoch", file=sys.stderr, leave=False, delay=2)
+
+    def say(self, message: str) -> None:
+        if self.quiet:
+            return
+        if self.bar is not None:
+            self.bar.write(message, file=sys.stderr)
+        else:
+            print(message, file=sys.stderr, flush=True)
+
+    def epoch_done(self, epochs_done: int, epochs_planned: int, converged: bool) -> None:
+        if self.bar is not None:
+            # a fit that converges early skips the rest of its planned epochs
+            self.bar.update(1 + (epochs_planned - epochs_done if converged else 0))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
