@@ -200,23 +200,21 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
     ):
         """One training run, from the seeded net to the published model: what ``fit`` and ``fit_stream`` share.
 
-        ``train(net)`` runs the epochs (in memory, L-BFGS or over a stream,
-        through ``training.loop.train_epochs``) and returns L-BFGS's reason to
-        stop without converging, or None. The other arguments are
-        :meth:`_prepare_net`'s.
+        The net is new, or with ``continuing`` the fitted one with this run's
+        settings; its initial weights are drawn from ``seed``.
+        ``input_statistics`` is the (shift, scale) of the columns for a new
+        net with ``standardize``, else None; ``validation`` the held-out
+        ``(X, y, sample_weight)`` or None. ``train(net)`` runs the epochs (in
+        memory, L-BFGS or over a stream, through ``training.loop.train_epochs``)
+        and returns L-BFGS's reason to stop without converging, or None.
         """
         with seeded_torch(seed, device):
-            net, monitor = self._prepare_net(
-                continuing=continuing,
-                incremental=incremental,
-                n_features=n_features,
-                input_statistics=input_statistics,
-                hidden_layer_sizes=hidden_layer_sizes,
-                n_samples=n_samples,
-                batch_size=batch_size,
-                device=device,
-                validation=validation,
-            )
+            if continuing:
+                net = self.net_
+                self._continue_net(net, batch_size, device, new_optimizer=not incremental)
+            else:
+                net = self._new_net(n_features, input_statistics, hidden_layer_sizes, batch_size, device)
+            monitor = self._prepare_run(net, incremental, n_samples, batch_size, validation)
             lbfgs_stop = train(net)
         self._finish_fit(net, monitor, n_samples, incremental, continuing, lbfgs_stop)
 
@@ -231,30 +229,8 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
             self._compute_dtype = torch.float32 if X_dtype == np.float32 else torch.float64
         return seed
 
-    def _prepare_net(
-        self,
-        *,
-        continuing,
-        incremental,
-        n_features,
-        input_statistics,
-        hidden_layer_sizes,
-        n_samples,
-        batch_size,
-        device,
-        validation,
-    ):
-        """The net of this training run, new or continued, and its ConvergenceMonitor, ready to train.
-
-        Call it inside ``seeded_torch``: a new net draws its initial weights.
-        ``input_statistics`` is the (shift, scale) of the columns for a new
-        net with ``standardize``, else None.
-        """
-        if continuing:
-            net = self.net_
-            self._continue_net(net, batch_size, device, new_optimizer=not incremental)
-        else:
-            net = self._new_net(n_features, input_statistics, hidden_layer_sizes, batch_size, device)
+    def _prepare_run(self, net, incremental, n_samples, batch_size, validation):
+        """Check what may not change, and set the schedule and the stopping rule for this run; the monitor."""
         self._check_unchanged_standardization(net)
         self._update_tracking_mode(net)
         monitor = net.convergence_monitor
@@ -274,7 +250,7 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
             else baseline_score(self, validation[1], validation[2]),
             verbose=bool(self.verbose),
         )
-        return net, monitor
+        return monitor
 
     def _finish_fit(self, net, monitor, n_samples, incremental, continuing, lbfgs_stop=None):
         """Publish a finished training run: the net, and what it reports."""
