@@ -13,6 +13,6 @@ The top layer: it may import every other; nothing imports it.
 """
 
 from .main import main
-from .parsing import build_parser
+from .parsing import USAGE_ERROR, UsageError, build_parser
 
-__all__ = ["build_parser", "main"]
+__all__ = ["USAGE_ERROR", "UsageError", "build_parser", "main"]
