@@ -135,9 +135,10 @@ def test_empty_identifier_and_dropped_columns_are_left_out_and_said_so(tmp_path,
     assert _rank(path, "--drop", "other", fast=FAST[:-1]) == 0
     captured = capsys.readouterr()
     assert _ranked_columns(captured.out) == ["x"]
-    assert "column 'empty' is empty (every value missing): left out" in captured.err
-    assert "viann: warning: column 'id' looks like an identifier" in captured.err
-    assert "--keep id" in captured.err
+    left_out = captured.out.strip().splitlines()[-1]
+    assert left_out.startswith("left out: ")
+    assert "id (identifier: unique whole numbers, increasing; --keep id ranks it)" in left_out
+    assert "empty (empty: every value missing)" in left_out and "other (--drop)" in left_out
     assert _rank(path, "--keep", "id") == 0
     assert sorted(_ranked_columns(capsys.readouterr().out)) == ["id", "other", "x"]
 
@@ -159,10 +160,9 @@ def test_semicolon_files_read_decimal_commas(tmp_path, capsys):
     path = tmp_path / "european.csv"
     path.write_text("\n".join(lines))
     assert _rank(path, fast=FAST[:-1]) == 0
-    assert (
-        "column 'x': numbers written as text (e.g. '0,13'), read with ',' as the decimal mark"
-        in capsys.readouterr().err
-    )
+    captured = capsys.readouterr()
+    assert "european.csv: numbers read with ',' as the decimal mark" in captured.err
+    assert _ranked_columns(captured.out) == ["x"]
 
 
 def test_encoding(tmp_path, capsys):
@@ -216,7 +216,13 @@ def test_few_rows_get_a_warning_and_too_few_an_error(tmp_path, capsys):
         ("empty", ["rank", "{path}", "--target", "y"], "empty"),
         ("table", ["rank", "{path}", "--target", "nope"], "no column 'nope'"),
         ("one_class", ["rank", "{path}", "--target", "y"], "only one class"),
-        ("garbage", ["rank", "{path}", "--target", "y"], "mixes numbers and text"),
+        ("table", ["rank", "{path}", "--target", "y", "--as-numbers", "nope"], "--as-numbers: no column 'nope'"),
+        ("table", ["rank", "{path}", "--target", "y", "--as-categories", "y"], "--as-categories y: that is the target"),
+        (
+            "table",
+            ["rank", "{path}", "--target", "y", "--as-numbers", "x", "--as-categories", "x"],
+            "both name 'x'",
+        ),
         ("table", ["rank", "{path}", "--target", "y", "--top", "0"], "--top"),
         ("table", ["rank", "{path}", "--target", "y", "--hidden-layer-sizes", "8,x"], "--hidden-layer-sizes"),
         ("text_target", ["rank", "{path}", "--target", "y", "--task", "regression"], "not numeric"),
@@ -237,7 +243,6 @@ def test_user_mistakes_give_one_line_and_exit_code_2_before_any_training(tmp_pat
         "empty": "",
         "table": pd.DataFrame({"x": x, "y": x > 0}).to_csv(index=False),
         "one_class": pd.DataFrame({"x": x, "y": 1}).to_csv(index=False),
-        "garbage": pd.DataFrame({"x": [*x[:-1].round(3), "oops"], "y": x > 0}).to_csv(index=False),
         "text_target": pd.DataFrame({"x": x, "y": np.where(x > 0, "a", "b")}).to_csv(index=False),
     }
     if setup:
@@ -313,3 +318,132 @@ def test_rank_says_which_columns_beat_noise(table, capsys):
 def test_bad_noise_alpha_is_a_one_line_error(table, capsys):
     assert main(["rank", str(table), "--target", "label", "--noise-alpha", "1.5"]) == 2
     assert "--noise-alpha must be" in capsys.readouterr().err
+
+
+# ------------------------------------------------ the files people really have
+# One small file per dialect problem met in real exports (R datasets written by pandas, R and
+# European spreadsheets); each was an error or a silent loss before.
+
+
+def _european(path, frame):
+    """As R's write.csv2 and European spreadsheets write: ';' between fields, ',' as the decimal mark."""
+    frame.to_csv(path, sep=";", decimal=",", index=False)
+    return path
+
+
+def test_a_numeric_target_with_decimal_commas_is_a_regression(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=120)
+    path = _european(tmp_path / "wage.csv", pd.DataFrame({"x": x, "z": rng.normal(size=120), "y": 75 + 10 * x}))
+    assert _rank(path, "--json") == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["score"]["metric"] == "R²"  # was: "the rarest class of 'y' has 1 row(s)"
+    assert sorted(row["column"] for row in result["columns"]) == ["x", "z"]
+
+
+def test_decimal_commas_in_scientific_notation_are_numbers(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    tiny = np.abs(rng.normal(size=120)) * 1e-5  # pandas writes these as 7,343333333333333e-05
+    path = _european(tmp_path / "sci.csv", pd.DataFrame({"tiny": tiny, "y": (tiny > 8e-6).astype(int)}))
+    assert "e-05" in path.read_text() or "e-06" in path.read_text()
+    assert _rank(path, "--json") == 0
+    captured = capsys.readouterr()
+    assert [row["column"] for row in json.loads(captured.out)["columns"]] == ["tiny"]  # was: left out as free text
+    assert json.loads(captured.out)["left_out"] == []
+
+
+def test_a_numeric_factor_with_a_text_level_is_used_as_categories_or_as_numbers(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    cylinders = rng.choice(["4", "6", "8"], 120).astype(object)
+    cylinders[5] = "rotary"  # R's Cylinders factor in Cars93
+    frame = pd.DataFrame({"Cylinders": cylinders, "x": rng.normal(size=120)})
+    frame["y"] = (np.where(cylinders == "rotary", "4", cylinders).astype(float) > 5).astype(int)
+    path = tmp_path / "cars.csv"
+    frame.to_csv(path, index=False)
+    assert _rank(path, fast=FAST[:-1]) == 0  # was: "mixes numbers and text; fix it"
+    captured = capsys.readouterr()
+    assert sorted(_ranked_columns(captured.out)) == ["Cylinders", "x"]
+    assert "column 'Cylinders' mixes numbers and text (e.g. 'rotary'): its 4 values are used as categories" in (
+        captured.err
+    )
+    assert "--as-numbers Cylinders" in captured.err
+    assert _rank(path, "--as-numbers", "Cylinders", fast=FAST[:-1]) == 0
+    assert "column 'Cylinders': read as numbers, any text in it as missing" in capsys.readouterr().err
+
+
+def test_many_numbers_with_a_few_words_are_numbers_with_the_words_missing(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=120).round(4).astype(str).astype(object)
+    values[[3, 40]] = "n.a."
+    path = tmp_path / "words.csv"
+    pd.DataFrame({"v": values, "y": rng.integers(0, 2, 120)}).to_csv(path, index=False)
+    assert _rank(path) == 0
+    captured = capsys.readouterr()
+    assert _ranked_columns(captured.out) == ["v"]
+    assert "column 'v' mixes numbers and text (e.g. 'n.a.'): read as numbers, its 2 text value(s) as missing" in (
+        captured.err
+    )
+
+
+def test_whole_numbers_with_as_many_values_as_rows_are_a_quantity(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "counts.csv"
+    pd.DataFrame({"x": np.arange(18.0), "z": rng.normal(size=18), "y": np.arange(18) * 3 + 1}).to_csv(path, index=False)
+    assert _rank(path, "--json", "--cv", "2") == 0  # was: "the rarest class of 'y' has 1 row(s)"
+    assert json.loads(capsys.readouterr().out)["score"]["metric"] == "R²"
+
+
+def test_a_rare_class_of_numbers_suggests_regression(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    y = np.repeat([1, 2, 3, 4], 15)
+    y[0] = 9  # one row of a class
+    path = tmp_path / "rare.csv"
+    pd.DataFrame({"x": rng.normal(size=60), "y": y}).to_csv(path, index=False)
+    assert _rank(path) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.count("\n") == 1 and "lower --cv or add rows; if 'y' is a quantity, not classes, --task regression" in err
+    )
+
+
+def test_rows_with_a_missing_target_are_left_out_and_counted(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=120)
+    y = (x > 0).astype(float)
+    y[[3, 7, 11, 50]] = np.nan  # a class label column with gaps is read as floats
+    path = tmp_path / "gaps.csv"
+    pd.DataFrame({"x": x, "y": y}).to_csv(path, index=False)
+    assert _rank(path, "--json") == 0  # was: "the target 'y' has 4 missing values"
+    captured = capsys.readouterr()
+    assert "viann: warning: 4 row(s) with a missing 'y' left out; 116 remain" in captured.err
+    assert json.loads(captured.out)["score"]["metric"] == "accuracy"
+    path.write_text("x,y\n" + "".join(f"{value},{'' if i > 4 else int(value > 0)}\n" for i, value in enumerate(x)))
+    assert _rank(path) == 2  # 5 rows left: too few for the folds, in one line
+    assert "rows are too few" in capsys.readouterr().err
+
+
+def test_identifier_names_and_codes(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=120)
+    frame = pd.DataFrame({"malic_acid": x, "psu": rng.permutation(120) + 1000, "customerId": x, "y": x > 0})
+    path = tmp_path / "wine.csv"
+    frame.to_csv(path, index=False)
+    assert _rank(path, fast=FAST[:-1]) == 0
+    err = capsys.readouterr().err
+    assert "'malic_acid'" not in err  # was: "named like an identifier"
+    assert "column 'customerId' is named like an identifier" in err
+    assert "column 'psu' holds a different whole number in each of its 120 rows, in no order" in err
+
+
+@pytest.mark.parametrize("output", [[], ["--json"], ["--csv"]])
+def test_left_out_columns_are_listed_whatever_the_verbosity(tmp_path, capsys, output):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=120)
+    path = tmp_path / "empty.csv"
+    pd.DataFrame({"x": x, "nothing": np.nan, "y": x > 0}).to_csv(path, index=False)
+    assert _rank(path, *output) == 0  # FAST has --quiet
+    captured = capsys.readouterr()
+    if output == ["--json"]:
+        assert json.loads(captured.out)["left_out"] == [{"column": "nothing", "reason": "empty: every value missing"}]
+    else:
+        assert "left out: nothing (empty: every value missing)" in (captured.err if output else captured.out)

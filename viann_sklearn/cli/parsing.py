@@ -64,6 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="COLUMN",
         help="rank this column even if it looks like an identifier or free text (repeatable)",
     )
+    columns.add_argument(
+        "--as-numbers",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="read this column as numbers, any text in it as missing (repeatable)",
+    )
+    columns.add_argument(
+        "--as-categories",
+        action="append",
+        default=[],
+        metavar="COLUMN",
+        help="one-hot encode this column, numbers or not (repeatable)",
+    )
     _add_reading_options(columns)
     output = rank.add_argument_group("output")
     formats = output.add_mutually_exclusive_group()
@@ -137,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_reading_options(group: Any) -> None:
     group.add_argument("--sep", help="the CSV separator (default: sniffed among , ; tab |)")
     group.add_argument("--encoding", help="the file's text encoding (default: utf-8)")
+    group.add_argument(
+        "--decimal",
+        choices=[".", ","],
+        help="the decimal mark (default: sniffed; ',' where more numbers are written 3,5 than 3.5, "
+        "in files not separated by commas)",
+    )
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -158,8 +178,12 @@ def _check_options(args: argparse.Namespace) -> None:
             f"--hidden-layer-sizes must be positive integers separated by commas, got {args.hidden_layer_sizes!r}"
         )
     args.hidden_layer_sizes = sizes
-    if args.target in args.drop:
-        raise UsageError(f"--drop {args.target}: that is the target")
+    for option in ("drop", "as_numbers", "as_categories"):
+        if args.target in getattr(args, option):
+            raise UsageError(f"--{option.replace('_', '-')} {args.target}: that is the target")
+    both = sorted(set(args.as_numbers) & set(args.as_categories))
+    if both:
+        raise UsageError(f"--as-numbers and --as-categories both name {both[0]!r}; choose one")
     if not 0 <= args.noise_alpha < 1:
         raise UsageError(
             f"--noise-alpha must be at least 0 (0 skips the noise baseline) and below 1, got {args.noise_alpha}"

@@ -26,10 +26,20 @@ def _rank(args: argparse.Namespace) -> int:
     from .table import TableError, plan_columns, preprocessor
 
     frame = _read(args)
+    if frame.attrs.get("decimal") == ",":
+        _say(
+            f"{Path(args.data).name}: numbers read with ',' as the decimal mark (--decimal . reads them otherwise)",
+            args,
+        )
     X, y, task = _split_target(frame, args.target, args.task)
     try:
         plan = plan_columns(
-            X, drop=tuple(args.drop), keep=tuple(args.keep), decimal_comma=frame.attrs.get("sep") == ";"
+            X,
+            drop=tuple(args.drop),
+            keep=tuple(args.keep),
+            as_numbers=tuple(args.as_numbers),
+            as_categories=tuple(args.as_categories),
+            decimal_comma=frame.attrs.get("decimal") == ",",
         )
     except TableError as error:
         raise UsageError(str(error)) from None
@@ -70,7 +80,7 @@ def _rank(args: argparse.Namespace) -> int:
         for row in rows:
             row["noise_p"] = noise[row["column"]]
             row["beats_noise"] = bool(noise[row["column"]] <= args.noise_alpha)
-    print(_format(rows, trust, args))
+    print(_format(rows, trust, args, left_out=plan.dropped))
     for warning in trust["warnings"]:
         _warn(warning)
     if args.plot:
@@ -95,7 +105,7 @@ def _read(args: argparse.Namespace) -> Any:
     from .table import TableError, read_table
 
     try:
-        return read_table(Path(args.data), sep=args.sep, encoding=args.encoding)
+        return read_table(Path(args.data), sep=args.sep, encoding=args.encoding, decimal=args.decimal)
     except TableError as error:
         raise UsageError(str(error)) from None
 
@@ -104,15 +114,19 @@ def _split_target(frame: Any, target: str, task: str) -> tuple[Any, Any, str]:
     if target not in frame.columns:
         known = ", ".join(map(str, frame.columns[:10])) + (", ..." if len(frame.columns) > 10 else "")
         raise UsageError(f"no column {target!r} in the data; columns: {known}")
+    missing = frame[target].isna()
+    if missing.any():
+        # Rows without a target teach nothing; too few left is an error below (too few rows for the folds).
+        frame = frame[~missing]
+        _warn(f"{int(missing.sum())} row(s) with a missing {target!r} left out; {len(frame)} remain")
+        if frame.empty:
+            raise UsageError(f"every row's target {target!r} is missing")
     y = frame[target]
-    if y.isna().any():
-        raise UsageError(f"the target {target!r} has {int(y.isna().sum())} missing values")
     X = frame.drop(columns=[target])
     if X.shape[1] == 0:
         raise UsageError("there are no columns besides the target")
     if task == "auto":
-        numeric = y.dtype.kind in "fiu"
-        task = "regression" if numeric and (y.dtype.kind == "f" or y.nunique() > 20) else "classification"
+        task = _inferred_task(y)
     if task == "regression":
         if y.dtype.kind not in "fiu":
             raise UsageError(f"the target {target!r} is not numeric; use --task classification")
@@ -120,6 +134,25 @@ def _split_target(frame: Any, target: str, task: str) -> tuple[Any, Any, str]:
     elif y.nunique() < 2:
         raise UsageError(f"the target {target!r} has only one class: {y.iloc[0]!r}")
     return X, y, task
+
+
+#: A target of whole numbers with more distinct values than this is a quantity, not classes.
+MAX_CLASSES = 20
+
+
+def _inferred_task(y: Any) -> str:
+    """Classification for text, booleans and few whole numbers that repeat; regression for other numbers.
+
+    Whole numbers are classes only if there are at most ``MAX_CLASSES`` of
+    them and each value has two rows on average: 18 distinct counts in 18 rows
+    are a quantity. A float column of whole numbers (how pandas reads an
+    integer column with missing values) counts as whole numbers.
+    """
+    if y.dtype.kind not in "fiu":
+        return "classification"
+    whole = y.dtype.kind in "iu" or bool(np.all(np.mod(y, 1) == 0))
+    distinct = y.nunique()
+    return "classification" if whole and distinct <= MAX_CLASSES and 2 * distinct <= len(y) else "regression"
 
 
 def _folds(y: Any, task: str, args: argparse.Namespace) -> Any:
@@ -132,9 +165,12 @@ def _folds(y: Any, task: str, args: argparse.Namespace) -> Any:
     if task == "classification":
         smallest = int(y.value_counts().min())
         if smallest < args.cv:
+            quantity = (
+                f"; if {args.target!r} is a quantity, not classes, --task regression" if y.dtype.kind in "fiu" else ""
+            )
             raise UsageError(
                 f"the rarest class of {args.target!r} has {smallest} row(s), fewer than the "
-                f"{args.cv} folds of --cv; lower --cv or add rows"
+                f"{args.cv} folds of --cv; lower --cv or add rows{quantity}"
             )
         return StratifiedKFold(args.cv, shuffle=True, random_state=args.seed)
     return KFold(args.cv, shuffle=True, random_state=args.seed)

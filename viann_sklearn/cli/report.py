@@ -38,13 +38,24 @@ def _score_line(trust: dict[str, Any]) -> str:
     )
 
 
-def _format(rows: list[dict[str, Any]], trust: dict[str, Any], args: argparse.Namespace) -> str:
+def _format(
+    rows: list[dict[str, Any]], trust: dict[str, Any], args: argparse.Namespace, left_out: dict[str, str] | None = None
+) -> str:
+    """The ranking as a table, JSON or CSV; every left-out column is listed with its reason, whatever the verbosity."""
+    left_out = left_out or {}
     if args.json:
-        return json.dumps({"columns": rows, "score": {key: value for key, value in trust.items()}}, indent=2)
+        result = {
+            "columns": rows,
+            "score": {key: value for key, value in trust.items()},
+            "left_out": [{"column": column, "reason": reason} for column, reason in left_out.items()],
+        }
+        return json.dumps(result, indent=2)
     keys = list(rows[0])
     if args.csv:
-        # CSV holds one table: the score goes to stderr with the messages
+        # CSV holds one table: the score and what was left out go to stderr with the messages
         print(_score_line(trust), file=sys.stderr)
+        if left_out:
+            print(_left_out_line(left_out), file=sys.stderr)
         return "\n".join([",".join(keys), *(",".join(_csv_cell(row[key]) for key in keys) for row in rows)])
     width = max(len("column"), *(len(row["column"]) for row in rows))
     header = (
@@ -66,7 +77,13 @@ def _format(rows: list[dict[str, Any]], trust: dict[str, Any], args: argparse.Na
             f"beats noise: the column's importance is above that of shuffled copies of the columns "
             f"(p <= {args.noise_alpha}, one fit on all rows)"
         )
+    if left_out:
+        footer.append(_left_out_line(left_out))
     return "\n".join([*lines, "", *footer])
+
+
+def _left_out_line(left_out: dict[str, str]) -> str:
+    return "left out: " + "; ".join(f"{column} ({reason})" for column, reason in left_out.items())
 
 
 def _csv_cell(value: Any) -> str:

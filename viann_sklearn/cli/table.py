@@ -30,9 +30,13 @@ MAX_CATEGORIES = 20
 #: Markers of a missing value that pandas does not know (it knows "NA", "n/a", "null"...).
 MISSING_MARKERS = ("?", "-", "--", ".")
 _SEPARATORS = (",", ";", "\t", "|")
-_ID_NAME = re.compile(
-    r"^(id|uuid|guid|key|index|row|row_?(id|num|number)|unnamed: ?0)$|(^|[_ .-])id$|[a-z]Id$", flags=re.I
-)
+# Names of identifiers: "id", "row_num", "user_id", "user.ID" in any case; "userId" in camelCase
+# only, so that "malic_acid" is not one.
+_ID_NAME = re.compile(r"(?i:^(id|uuid|guid|key|index|row|row_?(id|num|number)|unnamed: ?0)$|(^|[_ .-])id$)|[a-z]I[dD]$")
+#: Below this many rows a column of distinct whole numbers is not remarked on.
+_CODES_MIN_ROWS = 20
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
+_DECIMAL_DOT = re.compile(r"[+-]?\d*\.\d+([eE][+-]?\d+)?")
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 # Numbers written with separators, as "3,750.5" (comma groups), "3.750,5" (dot groups) or "3 750,5".
 _NUMBER_FORMATS = {
@@ -47,8 +51,14 @@ class TableError(ValueError):
     """The file or one of its columns cannot be used; the message says which and why."""
 
 
-def read_table(path: Path, *, sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
-    """Read a CSV (any of ``, ; tab |`` as separator, sniffed) or Parquet file.
+def read_table(
+    path: Path, *, sep: str | None = None, encoding: str | None = None, decimal: str | None = None
+) -> pd.DataFrame:
+    """Read a CSV or Parquet file, its dialect sniffed once and applied to every column, the target too.
+
+    The separator is sniffed among ``, ; tab |`` and the decimal mark among
+    ``.`` and ``,`` (see :func:`sniff_decimal`); pandas' parser then reads
+    the numbers, ``7,3e-05`` included. Given ones are used as they are.
 
     Raises :class:`TableError` for a missing, empty or unreadable file.
     """
@@ -61,7 +71,8 @@ def read_table(path: Path, *, sep: str | None = None, encoding: str | None = Non
         else:
             encoding = encoding or "utf-8"
             sep = sep or sniff_separator(path, encoding)
-            frame = pd.read_csv(path, sep=sep, encoding=encoding, skipinitialspace=True)
+            decimal = decimal or sniff_decimal(path, encoding, sep)
+            frame = pd.read_csv(path, sep=sep, decimal=decimal, encoding=encoding, skipinitialspace=True)
     except ImportError as error:
         raise TableError(f"cannot read {path.name}: {error}") from None
     except UnicodeDecodeError as error:
@@ -79,7 +90,8 @@ def read_table(path: Path, *, sep: str | None = None, encoding: str | None = Non
     if frame.empty:
         raise TableError(f"{path.name} has no data rows")
     frame.columns = [str(column).strip() for column in frame.columns]
-    frame.attrs["sep"] = sep  # a file separated by ";" usually writes "3,5" for three and a half
+    # What the text columns' numbers are read with too (see plan_columns).
+    frame.attrs["decimal"] = decimal or "."
     return frame
 
 
@@ -101,6 +113,24 @@ def sniff_separator(path: Path, encoding: str) -> str:
     return best
 
 
+def sniff_decimal(path: Path, encoding: str, sep: str) -> str:
+    """The decimal mark of a file: ``","`` where more of its first cells are written ``3,5`` than ``3.5``.
+
+    A comma-separated file keeps ``"."``: a comma inside one of its numbers
+    is quoted and groups thousands (``"3,750"``), which the column plan reads.
+    Files separated otherwise (``;`` by European spreadsheets and R's
+    ``write.csv2``, tabs) are decided by their cells.
+    """
+    if sep == ",":
+        return "."
+    with open(path, encoding=encoding, newline="") as file:
+        lines = [line for _, line in zip(range(200), file)]
+    cells = [cell.strip() for row in csv.reader(lines[1:], delimiter=sep) for cell in row]
+    with_comma = sum(bool(_DECIMAL_COMMA.fullmatch(cell)) for cell in cells)
+    with_dot = sum(bool(_DECIMAL_DOT.fullmatch(cell)) for cell in cells)
+    return "," if with_comma > with_dot else "."
+
+
 @dataclass
 class ColumnPlan:
     """What happens to each column: the groups that become features, and what is left out.
@@ -116,9 +146,9 @@ class ColumnPlan:
     categorical : list of str
         Text, one-hot encoded.
     dropped : dict of str to str
-        Columns left out, with the reason.
+        Columns left out, with the reason; the ranking lists them, whatever the verbosity.
     notes, warnings : list of str
-        What the user should know; warnings also when ``--quiet``.
+        What the user should know about the columns used; warnings also when ``--quiet``.
     """
 
     numeric: list[str] = field(default_factory=list)
@@ -135,7 +165,13 @@ class ColumnPlan:
 
 
 def plan_columns(
-    X: pd.DataFrame, *, drop: tuple[str, ...] = (), keep: tuple[str, ...] = (), decimal_comma: bool = False
+    X: pd.DataFrame,
+    *,
+    drop: tuple[str, ...] = (),
+    keep: tuple[str, ...] = (),
+    as_numbers: tuple[str, ...] = (),
+    as_categories: tuple[str, ...] = (),
+    decimal_comma: bool = False,
 ) -> ColumnPlan:
     """Decide how each column of ``X`` becomes features, or why it is left out.
 
@@ -147,6 +183,11 @@ def plan_columns(
         Columns the user leaves out.
     keep : tuple of str
         Columns to use even if they look like identifiers.
+    as_numbers, as_categories : tuple of str
+        Columns to read as numbers (any text in them becomes missing), or
+        to one-hot encode whatever they hold; by default a column that
+        mixes numbers and a few words is categories if it has at most
+        ``MAX_CATEGORIES`` distinct values, else numbers.
     decimal_comma : bool
         Read ``3,5`` as three and a half (files separated by ``;`` usually
         are written so) rather than ``3,750`` as three thousand...
@@ -158,10 +199,14 @@ def plan_columns(
     Raises
     ------
     TableError
-        A column named in ``drop`` or ``keep`` does not exist, a column mixes
-        numbers and text, or no column is left.
+        A column named in an option does not exist, or no column is left.
     """
-    for option, names in (("--drop", drop), ("--keep", keep)):
+    for option, names in (
+        ("--drop", drop),
+        ("--keep", keep),
+        ("--as-numbers", as_numbers),
+        ("--as-categories", as_categories),
+    ):
         unknown = [name for name in names if name not in X.columns]
         if unknown:
             raise TableError(f"{option}: no column {unknown[0]!r} in the data; columns: {_some(X.columns)}")
@@ -171,8 +216,13 @@ def plan_columns(
         if column in drop:
             plan.dropped[column] = "--drop"
         elif values.isna().all():
-            plan.dropped[column] = "empty"
-            plan.notes.append(f"column {column!r} is empty (every value missing): left out")
+            plan.dropped[column] = "empty: every value missing"
+        elif column in as_categories:
+            plan.categorical.append(column)
+            plan.notes.append(f"column {column!r}: one-hot encoded (--as-categories)")
+        elif column in as_numbers:
+            plan.written_numbers[column] = (None, "," if decimal_comma else ".")
+            plan.notes.append(f"column {column!r}: read as numbers, any text in it as missing (--as-numbers)")
         elif values.dtype.kind in "fiub":
             _plan_numbers(plan, column, values, keep)
         else:
@@ -184,16 +234,20 @@ def plan_columns(
 
 def _plan_numbers(plan, column, values, keep):
     if column not in keep and _looks_like_identifier(column, values):
-        plan.dropped[column] = "identifier"
-        plan.warnings.append(
-            f"column {column!r} looks like an identifier (unique whole numbers, "
-            f"{'increasing' if _monotonic(values) else 'named so'}): left out; "
+        plan.dropped[column] = (
+            f"identifier: unique whole numbers, {'increasing' if _monotonic(values) else 'named so'}; "
             f"--keep {_quote(column)} ranks it"
         )
         return
     if column not in keep and _ID_NAME.search(column):
         plan.warnings.append(
             f"column {column!r} is named like an identifier; ranked anyway (--drop {_quote(column)} leaves it out)"
+        )
+    elif column not in keep and values.dtype.kind in "iu" and len(values) >= _CODES_MIN_ROWS and values.is_unique:
+        plan.warnings.append(
+            f"column {column!r} holds a different whole number in each of its {len(values)} rows, in no "
+            f"order: codes or identifiers rather than quantities? Ranked anyway (--drop {_quote(column)} "
+            "leaves it out)"
         )
     plan.numeric.append(column)
 
@@ -202,8 +256,7 @@ def _plan_text(plan, column, values, keep, decimal_comma):
     text = values.dropna().astype(str).str.strip()
     text = text[~text.isin(MISSING_MARKERS) & (text != "")]
     if text.empty:
-        plan.dropped[column] = "empty"
-        plan.notes.append(f"column {column!r} is empty (every value missing): left out")
+        plan.dropped[column] = "empty: every value missing"
         return
     number_format = _number_format(text, decimal_comma)
     if number_format is not None:
@@ -223,13 +276,24 @@ def _plan_text(plan, column, values, keep, decimal_comma):
                 f"column {column!r}: numbers written as text (e.g. {example!r}), read with " + " and ".join(used)
             )
         return
-    as_numbers = np.mean([_is_number(value) for value in text[:1000]])
-    if 0.5 < as_numbers < 1:  # mostly numbers with a few words: garbage in a numeric column, not a category
+    share_of_numbers = np.mean([_is_number(value) for value in text[:1000]])
+    if 0.5 < share_of_numbers < 1:  # mostly numbers and a few words: an R factor such as 3/4/5/6/8/"rotary"
         example = next(value for value in text if not _is_number(value))
-        raise TableError(
-            f"column {column!r} mixes numbers and text (e.g. {example!r}); "
-            f"fix it, or leave it out with --drop {_quote(column)}"
-        )
+        distinct = text.nunique()
+        if distinct <= MAX_CATEGORIES:
+            plan.categorical.append(column)
+            plan.notes.append(
+                f"column {column!r} mixes numbers and text (e.g. {example!r}): its {distinct} values are "
+                f"used as categories; --as-numbers {_quote(column)} reads the numbers, the text as missing"
+            )
+        else:
+            plan.written_numbers[column] = (None, "," if decimal_comma else ".")
+            n_text = int((~text.map(_is_number)).sum())
+            plan.warnings.append(
+                f"column {column!r} mixes numbers and text (e.g. {example!r}): read as numbers, its "
+                f"{n_text} text value(s) as missing; --as-categories {_quote(column)} one-hot encodes it instead"
+            )
+        return
     if text.map(lambda value: bool(_DATE.match(value))).all():
         parsed = pd.to_datetime(text, errors="coerce", format="mixed")
         if parsed.notna().all():
@@ -239,17 +303,11 @@ def _plan_text(plan, column, values, keep, decimal_comma):
             return
     distinct = text.nunique()
     if column not in keep and distinct == len(text) and _ID_NAME.search(column):
-        plan.dropped[column] = "identifier"
-        plan.warnings.append(
-            f"column {column!r} looks like an identifier (unique, named so): left out; --keep {_quote(column)} ranks it"
-        )
+        plan.dropped[column] = f"identifier: unique, named so; --keep {_quote(column)} ranks it"
     elif column not in keep and distinct > MAX_CATEGORIES and distinct > len(text) / 2:
-        plan.dropped[column] = "free text"
-        plan.warnings.append(
-            f"column {column!r} is text with {distinct} distinct values in {len(text)} rows, "
-            f"too many to learn from (free text or an identifier): left out; "
-            f"--keep {_quote(column)} one-hot encodes its {MAX_CATEGORIES - 1} most "
-            "frequent values"
+        plan.dropped[column] = (
+            f"free text or an identifier: {distinct} distinct values in {len(text)} rows, too many to learn "
+            f"from; --keep {_quote(column)} one-hot encodes its {MAX_CATEGORIES - 1} most frequent"
         )
     else:
         if distinct > MAX_CATEGORIES:
