@@ -1,5 +1,6 @@
 """VIANNClassifier and VIANNRegressor: contracts a scikit-learn user relies on."""
 
+import contextlib
 import pickle
 import warnings
 
@@ -12,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor
+from viann_sklearn.estimators.base import UninformativeTargetWarning
 from viann_sklearn.estimators.inputs import column_mean_and_scale
 from viann_sklearn.method.scores import viann_scores
 
@@ -433,3 +435,124 @@ def test_weighted_standardization_equals_repeated_rows(sparse):
     expected_shift, expected_scale = column_mean_and_scale(as_input(repeated))
     np.testing.assert_allclose(shift, expected_shift, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(scale, expected_scale, rtol=1e-12)
+
+
+# A target with nothing to learn: the fit goes on (as MLPClassifier's, and as
+# scikit-learn's check_classifiers_one_label requires), and warns that the importances mean nothing.
+NOTHING_TO_LEARN = "the network has nothing to learn, and its feature_importances_ carry no information"
+
+
+@contextlib.contextmanager
+def no_uninformative_target_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UninformativeTargetWarning)
+        yield
+
+
+def test_one_class_warns_that_the_importances_carry_no_information(classification_data):
+    X, _ = classification_data
+    assert issubclass(UninformativeTargetWarning, UserWarning)
+    with pytest.warns(
+        UninformativeTargetWarning, match=rf"^y has a single class \('a'\): {NOTHING_TO_LEARN}\.$"
+    ) as record:
+        clf = VIANNClassifier(**dict(FAST, max_iter=3)).fit(X, np.full(len(X), "a"))
+    [warning] = [warning for warning in record if warning.category is UninformativeTargetWarning]
+    assert warning.filename == __file__  # it points at the caller's fit
+    assert clf.feature_importances_.shape == (6,)  # the fit still works
+
+
+def test_one_class_among_the_rows_of_positive_weight_warns(classification_data):
+    X, _ = classification_data
+    y = np.arange(len(X)) % 2
+    with pytest.warns(
+        UninformativeTargetWarning, match=r"single class \(0\) among the samples of positive sample_weight"
+    ):
+        VIANNClassifier(**dict(FAST, max_iter=3)).fit(X, y, sample_weight=(y == 0).astype(float))
+    with no_uninformative_target_warning():
+        VIANNClassifier(**dict(FAST, max_iter=3)).fit(X, y, sample_weight=np.where(y == 0, 1.0, 0.5))
+
+
+def test_multilabel_with_every_label_constant_warns(classification_data):
+    X, y = classification_data
+    constant = np.tile([1, 0, 1], (len(X), 1))
+    with pytest.warns(UninformativeTargetWarning, match=f"^every label column of y is constant: {NOTHING_TO_LEARN}"):
+        VIANNClassifier(**dict(FAST, max_iter=3)).fit(X, constant)
+    one_label_varies = constant.copy()
+    one_label_varies[:, 1] = y == 2
+    with no_uninformative_target_warning():
+        VIANNClassifier(**dict(FAST, max_iter=3)).fit(X, one_label_varies)
+
+
+@pytest.mark.parametrize(
+    "target, match",
+    [
+        (np.full(240, 2.5), r"^y is constant \(2\.5\): "),
+        (np.full((240, 1), 2.5), r"^y is constant \(2\.5\): "),
+        (np.tile([1.0, -3.0], (240, 1)), r"^each of the 2 target columns of y is constant: "),
+    ],
+    ids=["one-output", "column", "two-outputs"],
+)
+@pytest.mark.parametrize("solver", ["sgd", "lbfgs"])
+def test_regressor_with_a_constant_target_warns(classification_data, target, match, solver):
+    X, _ = classification_data
+    with pytest.warns(UninformativeTargetWarning, match=match + NOTHING_TO_LEARN):
+        VIANNRegressor(**dict(FAST, max_iter=3, solver=solver)).fit(X, target)
+
+
+def test_regressor_with_one_output_of_two_constant_does_not_warn(regression_data):
+    X, y = regression_data
+    with no_uninformative_target_warning():
+        VIANNRegressor(**dict(FAST, max_iter=3)).fit(X, np.column_stack([y, np.ones_like(y)]))
+
+
+def test_regressor_judges_the_rows_of_positive_weight_only(regression_data):
+    X, y = regression_data
+    constant_on_first_half = np.where(np.arange(len(y)) < 100, 7.0, y)
+    first_half = (np.arange(len(y)) < 100).astype(float)
+    with no_uninformative_target_warning():  # constant only where the weight is zero
+        VIANNRegressor(**dict(FAST, max_iter=3)).fit(X, constant_on_first_half, sample_weight=1.0 - first_half)
+    with pytest.warns(UninformativeTargetWarning, match=r"^y is constant \(7\.0\) among the samples of positive"):
+        VIANNRegressor(**dict(FAST, max_iter=3)).fit(X, constant_on_first_half, sample_weight=first_half)
+
+
+def test_an_informative_fit_does_not_warn(classification_data, regression_data):
+    X, y = classification_data
+    with no_uninformative_target_warning():
+        VIANNClassifier(**dict(FAST, max_iter=3)).fit(X, y)
+        VIANNClassifier(**dict(FAST, max_iter=3)).fit(X, y == 0, sample_weight=np.full(len(X), 2.0))
+        VIANNRegressor(**dict(FAST, max_iter=3)).fit(*regression_data)
+
+
+def test_partial_fit_warns_only_when_the_declared_classes_are_one(classification_data):
+    X, y = classification_data
+    clf = VIANNClassifier(**FAST)
+    with no_uninformative_target_warning():  # a chunk of one of the declared classes is a normal chunk
+        clf.partial_fit(X[y == 0], y[y == 0], classes=[0, 1])
+        clf.partial_fit(X[y == 1], y[y == 1])
+    only_class = VIANNClassifier(**FAST)
+    for _ in range(2):  # every call, as every fit
+        with pytest.warns(UninformativeTargetWarning, match=r"^y has a single class \(0\): "):
+            only_class.partial_fit(X[y == 0], y[y == 0], classes=[0])
+
+
+def test_multilabel_partial_fit_does_not_judge_one_chunk(classification_data):
+    X, _ = classification_data
+    with no_uninformative_target_warning():  # rare labels are often all 0 in a chunk
+        VIANNClassifier(**FAST).partial_fit(X, np.zeros((len(X), 3), dtype=int), classes=[0, 1, 2])
+
+
+def test_regressor_partial_fit_judges_the_chunk(regression_data):
+    X, y = regression_data
+    reg = VIANNRegressor(**FAST)
+    with no_uninformative_target_warning():
+        reg.partial_fit(X, y)
+    with pytest.warns(UninformativeTargetWarning, match=r"^y is constant \(1\.0\): "):
+        reg.partial_fit(X, np.ones_like(y))
+
+
+def test_warm_start_fit_on_a_constant_target_warns_again(regression_data):
+    X, y = regression_data
+    reg = VIANNRegressor(**dict(FAST, max_iter=3, warm_start=True)).fit(X, y)
+    with pytest.warns(UninformativeTargetWarning, match=r"^y is constant"):
+        reg.fit(X, np.zeros_like(y))
+    assert reg.n_iter_ == 3

@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .adapters.skorch_callbacks import MetricThreshold, VarianceImportance
 from .adapters.torch_loop import VarianceImportanceTorch
-from .estimators import VIANNClassifier, VIANNRegressor
+from .estimators import UninformativeTargetWarning, VIANNClassifier, VIANNRegressor
 from .estimators.streaming import dask_chunks, fit_stream, parquet_chunks
 from .inspection import grouped_importances, importance_uncertainty
 from .selection import VIANNSelector
@@ -30,6 +30,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 
 __all__ = [
     "MetricThreshold",
+    "UninformativeTargetWarning",
     "VIANNClassifier",
     "VIANNRegressor",
     "VIANNSelector",

@@ -10,7 +10,8 @@
 Imports the training, adapter and method layers.
 """
 
+from .base import UninformativeTargetWarning
 from .classifier import VIANNClassifier
 from .regressor import VIANNRegressor
 
-__all__ = ["VIANNClassifier", "VIANNRegressor"]
+__all__ = ["UninformativeTargetWarning", "VIANNClassifier", "VIANNRegressor"]

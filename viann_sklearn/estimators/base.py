@@ -32,11 +32,32 @@ from .early_stopping import baseline_score, patience, split_validation, wants_va
 from .inputs import checked_sample_weight, column_mean_and_scale, column_ranges
 from .parameters import SHARED_PARAMETER_CONSTRAINTS
 
-__all__ = ["_BaseVIANN"]
+__all__ = ["UninformativeTargetWarning", "_BaseVIANN"]
 
 # Rows per forward pass at predict time: large enough to amortise Python
 # overhead, small enough that hidden activations stay far below memory limits.
 _PREDICT_CHUNK_ROWS = 8192
+
+
+class UninformativeTargetWarning(UserWarning):
+    """A fit on a target that carries no information: the importances of that network carry none either.
+
+    Issued by ``fit``, ``partial_fit`` and warm-start fits of VIANNClassifier
+    (y of a single class, or a multilabel indicator whose every label column
+    is constant) and VIANNRegressor (every target column constant), counting
+    only the rows of positive sample weight. The fit itself goes on, as
+    scikit-learn's MLPClassifier's does; filter this class to silence it.
+    """
+
+
+def _rows_that_count(y, sample_weight):
+    """The targets of the rows that weigh in the loss: all of them, or those of positive sample weight."""
+    return y if sample_weight is None else y[sample_weight > 0]
+
+
+def _among_weighted_rows(sample_weight):
+    """The qualifier of an uninformative-target cause judged on some of the rows only."""
+    return "" if sample_weight is None or (sample_weight > 0).all() else " among the samples of positive sample_weight"
 
 
 def _is_stochastic(estimator):
@@ -142,6 +163,7 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
         targets = self._encode_targets(
             y, continuing=continuing, incremental=incremental, classes=classes, sample_weight=sample_weight
         )
+        uninformative = self._uninformative_target(y, sample_weight=sample_weight, incremental=incremental)
         self._record_column_ranges(*column_ranges(X), continuing)
         seed = self._draw_seed(continuing, incremental, X.dtype)
 
@@ -179,6 +201,13 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
             batch_size=batch_size,
             validation=validation,
         )
+        if uninformative is not None:
+            warnings.warn(
+                f"{uninformative}: the network has nothing to learn, and its feature_importances_ carry no "
+                "information.",
+                UninformativeTargetWarning,
+                stacklevel=4,  # _fit < fit or partial_fit < _fit_context's wrapper < the caller
+            )
         return self
 
     # The steps of a fit that fit_stream (streaming.py) shares with _fit: _draw_seed,
@@ -265,6 +294,16 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
 
         Records what prediction needs to decode them (``classes_``, target
         statistics) unless ``continuing``. ``classes`` is partial_fit's.
+        """
+
+    @abstractmethod
+    def _uninformative_target(self, y, *, sample_weight, incremental):
+        """Why the targets of this call carry no information (the cause, in words, for the warning), or None.
+
+        ``y`` is the validated target of the call (after ``_encode_targets``,
+        so ``classes_`` is known) and only the rows of positive
+        ``sample_weight`` count. ``incremental``: a partial_fit call, whose
+        chunk may lack classes the stream has.
         """
 
     @abstractmethod
@@ -543,6 +582,13 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
         it cannot inform a prediction. (Its weights still move, by the L2
         penalty, and under Adam by as much as any other weight, since Adam
         scales every update to the same size.)
+
+        A network whose targets carried no information (y of a single class,
+        constant label columns, constant regression targets) had nothing to
+        learn: its weights only drift (under the penalty and the batches'
+        noise), and these importances, which still sum to 1, carry no
+        information either. Such a fit warns with
+        ``viann_sklearn.UninformativeTargetWarning``.
         """
         importance = self.variance_importance_
         if not hasattr(importance, "feature_importances_"):

@@ -10,7 +10,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d
 
-from .base import _BaseVIANN, _is_stochastic
+from .base import _among_weighted_rows, _BaseVIANN, _is_stochastic, _rows_that_count
 from .parameters import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC
 
 __all__ = ["VIANNClassifier"]
@@ -84,6 +84,16 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
         Returns
         -------
         self : VIANNClassifier
+
+        Warns
+        -----
+        UninformativeTargetWarning
+            When y has a single class, or every label column of a multilabel
+            y is constant (on the samples of positive weight): the network
+            has nothing to learn, and its ``feature_importances_`` carry no
+            information. The fit still completes, as MLPClassifier's does.
+            (``viann_sklearn.UninformativeTargetWarning``, a
+            ``UserWarning``.)
         """
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
@@ -108,6 +118,14 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
         Returns
         -------
         self : VIANNClassifier
+
+        Warns
+        -----
+        UninformativeTargetWarning
+            When ``classes_`` (from ``classes``) has a single class. A chunk
+            of one class out of several declared ones is a normal part of a
+            stream and does not warn; nor do constant label columns in one
+            chunk of a multilabel stream.
         """
         return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
@@ -166,6 +184,24 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
                 f"y has {n_labels} label columns, but {type(self).__name__} was fitted with {len(self.classes_)}."
             )
         return np.asarray(y, dtype=self._compute_dtype_numpy() if continuing else np.float64)
+
+    def _uninformative_target(self, y, *, sample_weight, incremental):
+        if self._multilabel:
+            if incremental:
+                return None  # one chunk's labels may all be constant where the stream's are not
+            labels = _rows_that_count(y, sample_weight)
+            if (labels == labels[0]).all():
+                return "every label column of y is constant" + _among_weighted_rows(sample_weight)
+            return None
+        if incremental:
+            # The declared classes, not the chunk's: a chunk of one of several classes is normal in a stream.
+            present, qualifier = self.classes_, ""
+        else:
+            y = y.ravel() if y.ndim == 2 else y  # a column vector, as _encode_targets takes it
+            present, qualifier = np.unique(_rows_that_count(y, sample_weight)), _among_weighted_rows(sample_weight)
+        if len(present) == 1:
+            return f"y has a single class ({present.tolist()[0]!r}){qualifier}"
+        return None
 
     def _target_dtype(self):
         return self._compute_dtype_numpy() if self._multilabel else np.int64

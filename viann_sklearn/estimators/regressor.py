@@ -10,7 +10,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 
-from .base import _BaseVIANN, _is_stochastic
+from .base import _among_weighted_rows, _BaseVIANN, _is_stochastic, _rows_that_count
 from .inputs import column_mean_and_scale
 from .parameters import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC
 
@@ -140,6 +140,16 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
         Returns
         -------
         self : VIANNRegressor
+
+        Warns
+        -----
+        UninformativeTargetWarning
+            When every target column of y is constant (on the samples of
+            positive weight): the network has nothing to learn, and its
+            ``feature_importances_`` carry no information. The fit still
+            completes, as MLPRegressor's does.
+            (``viann_sklearn.UninformativeTargetWarning``, a
+            ``UserWarning``.)
         """
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
@@ -159,6 +169,12 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
         Returns
         -------
         self : VIANNRegressor
+
+        Warns
+        -----
+        UninformativeTargetWarning
+            When every target column of this call's y is constant (on the
+            samples of positive weight).
         """
         return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
@@ -187,6 +203,16 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
         if self._target_shift is not None:
             y = (y - self._target_shift) / self._target_scale
         return y
+
+    def _uninformative_target(self, y, *, sample_weight, incremental):
+        y = y.reshape(len(y), -1)
+        targets = _rows_that_count(y if y.dtype.kind in "fc" else y.astype(np.float64), sample_weight)
+        if not (targets == targets[0]).all():
+            return None
+        qualifier = _among_weighted_rows(sample_weight)
+        if targets.shape[1] == 1:
+            return f"y is constant ({targets[0, 0]}){qualifier}"
+        return f"each of the {targets.shape[1]} target columns of y is constant{qualifier}"
 
     def _target_columns_to_standardize(self, y):
         if not (self.standardize and self.loss == "squared_error"):
