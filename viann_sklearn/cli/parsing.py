@@ -106,7 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="rank from N fits on all the rows with different seeds instead (the score still comes from --cv folds)",
     )
-    fits.add_argument("--n-jobs", type=int, default=None, help="parallel fits (-1: every core)")
+    fits.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default="auto",
+        help="parallel fits, in worker processes (-1: every core); default 'auto': every core from "
+        f"{PARALLEL_MIN_ROWS:,} rows on, below that one after another (starting workers costs seconds)",
+    )
     fits.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     fits.add_argument(
         "--hidden-layer-sizes",
@@ -146,6 +152,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     demo.add_argument("--top", type=int, default=None, help="show only the top K features")
     return parser
+
+
+#: From this many rows on, ``--n-jobs auto`` fits the folds in parallel. Worker processes cost about
+#: 3 s to start (600 rows: 4.7 s with one job, 7.8 s with two); 53,940 rows x 9: 33.4 s -> 27.9 s.
+PARALLEL_MIN_ROWS = 20_000
+
+
+def _n_jobs(value: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'auto' or an integer, not {value!r}") from None
 
 
 def _add_reading_options(group: Any) -> None:

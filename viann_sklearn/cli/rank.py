@@ -13,7 +13,7 @@ import numpy as np
 
 from ..inspection.importances import importance_uncertainty
 from ..training.monitors import report_epochs
-from .parsing import UsageError, _check_options, _need_pandas
+from .parsing import PARALLEL_MIN_ROWS, UsageError, _check_options, _need_pandas
 from .report import _format, _Progress, _ranked_rows, _save_plot, _say, _warn
 
 #: Below this many rows a ranking is reported, but with a warning that it can say little.
@@ -49,10 +49,15 @@ def _rank(args: argparse.Namespace) -> int:
         _warn(warning)
     folds = _folds(y, task, args)
     model = _pipeline(preprocessor(plan), task, args)
+    if args.n_jobs == "auto":
+        args.n_jobs = -1 if len(X) >= PARALLEL_MIN_ROWS else 1
     n_fits = (args.repeats + folds.get_n_splits() if args.repeats else folds.get_n_splits()) + bool(args.save)
     n_fits += bool(args.noise_alpha)
     progress = _Progress(quiet=args.quiet, total_epochs=n_fits * args.max_iter)
-    progress.say(f"Training {n_fits} network(s) on {len(X)} rows x {len(plan.used)} columns ({task})...")
+    progress.say(f"Training {n_fits} network(s) on {len(X)} rows x {len(plan.used)} columns ({task}):")
+    ranking_fits = f"{args.repeats} seeds on all rows" if args.repeats else f"{folds.get_n_splits()} folds"
+    parallel = "" if args.n_jobs == 1 else f", in parallel (--n-jobs {args.n_jobs})"
+    progress.say(f"- the ranking: {ranking_fits}{parallel}")
     try:
         with warnings.catch_warnings(), report_epochs(progress.epoch_done):
             warnings.simplefilter("ignore")  # ConvergenceWarning and friends: the score says how good the fit is
@@ -66,9 +71,15 @@ def _rank(args: argparse.Namespace) -> int:
                 random_state=args.seed,
                 n_jobs=args.n_jobs,
             )
+            if args.repeats:
+                progress.say(f"- the score: {folds.get_n_splits()} folds")
             scores = result.scores if not args.repeats else _cross_val_scores(model, X, y, folds, args)
             baseline = _baseline_scores(X, y, task, folds)
+            if args.noise_alpha:
+                progress.say("- the noise baseline: all rows, with a shuffled copy of every column")
             noise = _noise_pvalues(preprocessor(plan), task, X, y, args) if args.noise_alpha else None
+            if args.save:
+                progress.say(f"- the model to save: all rows, for {args.save}")
             final = model.fit(X, y) if args.save else None
     except ValueError as error:  # bad data found by the estimator: one class, too few rows...
         raise UsageError(str(error).splitlines()[0]) from None
