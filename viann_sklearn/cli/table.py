@@ -35,8 +35,6 @@ _SEPARATORS = (",", ";", "\t", "|")
 _ID_NAME = re.compile(r"(?i:^(id|uuid|guid|key|index|row|row_?(id|num|number)|unnamed: ?0)$|(^|[_ .-])id$)|[a-z]I[dD]$")
 #: Below this many rows a column of distinct whole numbers is not remarked on.
 _CODES_MIN_ROWS = 20
-_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
-_DECIMAL_DOT = re.compile(r"[+-]?\d*\.\d+([eE][+-]?\d+)?")
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 # Numbers written with separators, as "3,750.5" (comma groups), "3.750,5" (dot groups) or "3 750,5".
 _NUMBER_FORMATS = {
@@ -114,21 +112,20 @@ def sniff_separator(path: Path, encoding: str) -> str:
 
 
 def sniff_decimal(path: Path, encoding: str, sep: str) -> str:
-    """The decimal mark of a file: ``","`` where more of its first cells are written ``3,5`` than ``3.5``.
+    """The decimal mark of a file: the one with which pandas reads more of its first rows' columns as numbers.
 
     A comma-separated file keeps ``"."``: a comma inside one of its numbers
     is quoted and groups thousands (``"3,750"``), which the column plan reads.
     Files separated otherwise (``;`` by European spreadsheets and R's
-    ``write.csv2``, tabs) are decided by their cells.
+    ``write.csv2``, tabs) are read both ways.
     """
     if sep == ",":
         return "."
-    with open(path, encoding=encoding, newline="") as file:
-        lines = [line for _, line in zip(range(200), file)]
-    cells = [cell.strip() for row in csv.reader(lines[1:], delimiter=sep) for cell in row]
-    with_comma = sum(bool(_DECIMAL_COMMA.fullmatch(cell)) for cell in cells)
-    with_dot = sum(bool(_DECIMAL_DOT.fullmatch(cell)) for cell in cells)
-    return "," if with_comma > with_dot else "."
+    numbers = {}
+    for mark in (".", ","):
+        sample = pd.read_csv(path, sep=sep, decimal=mark, encoding=encoding, nrows=200, skipinitialspace=True)
+        numbers[mark] = sum(dtype.kind == "f" for dtype in sample.dtypes)
+    return "," if numbers[","] > numbers["."] else "."
 
 
 @dataclass
@@ -261,19 +258,12 @@ def _plan_text(plan, column, values, keep, decimal_comma):
     number_format = _number_format(text, decimal_comma)
     if number_format is not None:
         plan.written_numbers[column] = number_format
-        thousands, decimal = number_format
-        used = []
-        if (
-            thousands is not None
-            and text.str.contains(r"[  ']" if thousands == " " else thousands, regex=thousands == " ").any()
-        ):
-            used.append(f"{_separator_name(thousands)} between thousands")
-        if decimal != "." and text.str.contains(decimal, regex=False).any():
-            used.append(f"{decimal!r} as the decimal mark")
-        if used:
-            example = text[text.str.contains(r"[^\d+-]")].iloc[0]
+        written = text[text.str.contains(r"[^\d+-]")]  # none: whole numbers around missing markers
+        if len(written):
+            thousands, decimal = number_format
             plan.notes.append(
-                f"column {column!r}: numbers written as text (e.g. {example!r}), read with " + " and ".join(used)
+                f"column {column!r}: numbers written as text (e.g. {written.iloc[0]!r}), read with "
+                f"{_separator_name(thousands)} between thousands and {decimal!r} as the decimal mark"
             )
         return
     share_of_numbers = np.mean([_is_number(value) for value in text[:1000]])
@@ -344,7 +334,7 @@ def _number_format(text, decimal_comma):
 
 
 def _separator_name(separator):
-    return {",": "commas", ".": "dots", " ": "spaces", None: "nothing"}[separator]
+    return {",": "commas", ".": "dots", " ": "spaces", None: "no separator"}[separator]
 
 
 def _is_number(value):
