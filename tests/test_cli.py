@@ -447,3 +447,17 @@ def test_left_out_columns_are_listed_whatever_the_verbosity(tmp_path, capsys, ou
         assert json.loads(captured.out)["left_out"] == [{"column": "nothing", "reason": "empty: every value missing"}]
     else:
         assert "left out: nothing (empty: every value missing)" in (captured.err if output else captured.out)
+
+
+def test_row_numbers_with_a_few_broken_rows_are_still_an_identifier(tmp_path, capsys):
+    # R's row names as the first column; a tweet with a stray line break shifted text into it.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=120)
+    row_names = np.arange(1, 121).astype(str).astype(object)
+    row_names[60] = "http://t.co/YNX1msYh"
+    path = tmp_path / "tweets.csv"
+    pd.DataFrame({"": row_names, "x": x, "y": x > 0}).to_csv(path, index=False)
+    assert _rank(path, "--json") == 0
+    left_out = json.loads(capsys.readouterr().out)["left_out"]
+    assert [entry["column"] for entry in left_out] == ["Unnamed: 0"]
+    assert left_out[0]["reason"].startswith("identifier: unique whole numbers (and some text)")

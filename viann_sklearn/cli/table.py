@@ -276,6 +276,9 @@ def _plan_text(plan, column, values, keep, decimal_comma):
                 f"column {column!r} mixes numbers and text (e.g. {example!r}): its {distinct} values are "
                 f"used as categories; --as-numbers {_quote(column)} reads the numbers, the text as missing"
             )
+        elif column not in keep and _looks_like_identifier(column, pd.to_numeric(text, errors="coerce").dropna()):
+            # R's row names with a few broken rows of a CSV file: still row numbers
+            plan.dropped[column] = f"identifier: unique whole numbers (and some text); --keep {_quote(column)} ranks it"
         else:
             plan.written_numbers[column] = (None, "," if decimal_comma else ".")
             n_text = int((~text.map(_is_number)).sum())
