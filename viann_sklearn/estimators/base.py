@@ -39,7 +39,7 @@ __all__ = ["UninformativeTargetWarning", "_BaseVIANN"]
 _PREDICT_CHUNK_ROWS = 8192
 
 
-class UninformativeTargetWarning(UserWarning):
+class UninformativeTargetWarning(RuntimeWarning):
     """A fit on a target that carries no information: the importances of that network carry none either.
 
     Issued by ``fit``, ``partial_fit`` and warm-start fits of VIANNClassifier
@@ -47,6 +47,11 @@ class UninformativeTargetWarning(UserWarning):
     is constant) and VIANNRegressor (every target column constant), counting
     only the rows of positive sample weight. The fit itself goes on, as
     scikit-learn's MLPClassifier's does; filter this class to silence it.
+
+    A ``RuntimeWarning``, not a ``UserWarning``: the call was right and the
+    result is what such data gives, and code (scikit-learn's own MLP tests
+    among it) that turns every ``UserWarning`` of a fit into an error, to
+    catch misuse, still fits on a constant target as it does with MLPClassifier.
     """
 
 

@@ -93,7 +93,7 @@ class VIANNClassifier(ClassifierMixin, _BaseVIANN):
             has nothing to learn, and its ``feature_importances_`` carry no
             information. The fit still completes, as MLPClassifier's does.
             (``viann_sklearn.UninformativeTargetWarning``, a
-            ``UserWarning``.)
+            ``RuntimeWarning``.)
         """
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 

@@ -149,7 +149,7 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
             ``feature_importances_`` carry no information. The fit still
             completes, as MLPRegressor's does.
             (``viann_sklearn.UninformativeTargetWarning``, a
-            ``UserWarning``.)
+            ``RuntimeWarning``.)
         """
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
