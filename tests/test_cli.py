@@ -449,15 +449,33 @@ def test_left_out_columns_are_listed_whatever_the_verbosity(tmp_path, capsys, ou
         assert "left out: nothing (empty: every value missing)" in (captured.err if output else captured.out)
 
 
-def test_row_numbers_with_a_few_broken_rows_are_still_an_identifier(tmp_path, capsys):
-    # R's row names as the first column; a tweet with a stray line break shifted text into it.
+@pytest.mark.parametrize("broken_row_has_a_target, reason", [(True, " (and some text)"), (False, ", as text")])
+def test_row_numbers_with_a_few_broken_rows_are_still_an_identifier(tmp_path, capsys, broken_row_has_a_target, reason):
+    # R's row names as the first column; a tweet with a stray line break shifted text into it
+    # (trump_tweets in benchmarks/real_exports.py). Without a target, the broken row is left out,
+    # and the row numbers that remain are text that reads as numbers.
     rng = np.random.default_rng(0)
     x = rng.normal(size=120)
     row_names = np.arange(1, 121).astype(str).astype(object)
     row_names[60] = "http://t.co/YNX1msYh"
+    y = (x > 0).astype(object)
+    if not broken_row_has_a_target:
+        y[60] = None
     path = tmp_path / "tweets.csv"
-    pd.DataFrame({"": row_names, "x": x, "y": x > 0}).to_csv(path, index=False)
+    pd.DataFrame({"": row_names, "x": x, "y": y}).to_csv(path, index=False)
     assert _rank(path, "--json") == 0
     left_out = json.loads(capsys.readouterr().out)["left_out"]
     assert [entry["column"] for entry in left_out] == ["Unnamed: 0"]
-    assert left_out[0]["reason"].startswith("identifier: unique whole numbers (and some text)")
+    assert left_out[0]["reason"].startswith(f"identifier: unique whole numbers{reason}")
+
+
+def test_a_logical_target_with_missing_values_is_a_classification(tmp_path, capsys):
+    # R's logical NA: pandas reads True/False/"" as objects; without the gaps they are booleans.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=120)
+    y = (x > 0).astype(object)
+    y[[5, 9]] = None
+    path = tmp_path / "logical.csv"
+    pd.DataFrame({"x": x, "y": y}).to_csv(path, index=False)
+    assert _rank(path, "--json") == 0  # was: "Supported target types are: ('binary', 'multiclass')"
+    assert json.loads(capsys.readouterr().out)["score"]["metric"] == "accuracy"

@@ -5,6 +5,7 @@ folds, and measure the ranking against shuffled noise and the score against a ba
 from __future__ import annotations
 
 import argparse
+import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ def _rank(args: argparse.Namespace) -> int:
     ranking_fits = f"{args.repeats} seeds on all rows" if args.repeats else f"{folds.get_n_splits()} folds"
     parallel = "" if args.n_jobs == 1 else f", in parallel (--n-jobs {args.n_jobs})"
     progress.say(f"- the ranking: {ranking_fits}{parallel}")
+    # Worker processes (--n-jobs) do not inherit the filter below; they start with this one.
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
     try:
         with warnings.catch_warnings(), report_epochs(progress.epoch_done):
             warnings.simplefilter("ignore")  # ConvergenceWarning and friends: the score says how good the fit is
@@ -132,7 +135,8 @@ def _split_target(frame: Any, target: str, task: str) -> tuple[Any, Any, str]:
         _warn(f"{int(missing.sum())} row(s) with a missing {target!r} left out; {len(frame)} remain")
         if frame.empty:
             raise UsageError(f"every row's target {target!r} is missing")
-    y = frame[target]
+    # Without its missing values, a column of True/False (or numbers) read as objects is bool (or numeric).
+    y = frame[target].infer_objects()
     X = frame.drop(columns=[target])
     if X.shape[1] == 0:
         raise UsageError("there are no columns besides the target")

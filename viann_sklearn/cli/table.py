@@ -256,6 +256,11 @@ def _plan_text(plan, column, values, keep, decimal_comma):
         plan.dropped[column] = "empty: every value missing"
         return
     number_format = _number_format(text, decimal_comma)
+    if number_format is not None and column not in keep and number_format[0] is None:
+        as_read = pd.to_numeric(text.str.replace(number_format[1], ".", regex=False), errors="coerce")
+        if _looks_like_identifier(column, as_read):  # row numbers stored as text (a file with broken rows)
+            plan.dropped[column] = f"identifier: unique whole numbers, as text; --keep {_quote(column)} ranks it"
+            return
     if number_format is not None:
         plan.written_numbers[column] = number_format
         written = text[text.str.contains(r"[^\d+-]")]  # none: whole numbers around missing markers
