@@ -5,8 +5,10 @@ folds, and measure the ranking against shuffled noise and the score against a ba
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,10 +61,8 @@ def _rank(args: argparse.Namespace) -> int:
     ranking_fits = f"{args.repeats} seeds on all rows" if args.repeats else f"{folds.get_n_splits()} folds"
     parallel = "" if args.n_jobs == 1 else f", in parallel (--n-jobs {args.n_jobs})"
     progress.say(f"- the ranking: {ranking_fits}{parallel}")
-    # Worker processes (--n-jobs) do not inherit the filter below; they start with this one.
-    os.environ.setdefault("PYTHONWARNINGS", "ignore")
     try:
-        with warnings.catch_warnings(), report_epochs(progress.epoch_done):
+        with warnings.catch_warnings(), _warnings_ignored_in_workers(), report_epochs(progress.epoch_done):
             warnings.simplefilter("ignore")  # ConvergenceWarning and friends: the score says how good the fit is
             result = importance_uncertainty(
                 model,
@@ -113,6 +113,20 @@ def _rank(args: argparse.Namespace) -> int:
         )
         _say(f"Model saved to {args.save} (viann predict {args.save} DATA.csv)", args)
     return 0
+
+
+@contextlib.contextmanager
+def _warnings_ignored_in_workers() -> Iterator[None]:
+    """Worker processes (``--n-jobs``) start with warnings ignored: they do not inherit this process's filters."""
+    before = os.environ.get("PYTHONWARNINGS")
+    os.environ["PYTHONWARNINGS"] = "ignore"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTHONWARNINGS"]
+        else:
+            os.environ["PYTHONWARNINGS"] = before
 
 
 def _read(args: argparse.Namespace) -> Any:
