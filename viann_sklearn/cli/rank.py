@@ -29,7 +29,8 @@ def _rank(args: argparse.Namespace) -> int:
     from .table import TableError, plan_columns, preprocessor
 
     frame = _read(args)
-    if frame.attrs.get("decimal") == ",":
+    decimal_comma = frame.attrs.get("decimal") == ","
+    if decimal_comma:
         _say(
             f"{Path(args.data).name}: numbers read with ',' as the decimal mark (--decimal . reads them otherwise)",
             args,
@@ -42,7 +43,7 @@ def _rank(args: argparse.Namespace) -> int:
             keep=tuple(args.keep),
             as_numbers=tuple(args.as_numbers),
             as_categories=tuple(args.as_categories),
-            decimal_comma=frame.attrs.get("decimal") == ",",
+            decimal_comma=decimal_comma,
         )
     except TableError as error:
         raise UsageError(str(error)) from None
@@ -179,9 +180,10 @@ def _inferred_task(y: Any) -> str:
     """
     if y.dtype.kind not in "fiu":
         return "classification"
-    whole = y.dtype.kind in "iu" or bool(np.all(np.mod(y, 1) == 0))
+    from .table import whole_numbers
+
     distinct = y.nunique()
-    return "classification" if whole and distinct <= MAX_CLASSES and 2 * distinct <= len(y) else "regression"
+    return "classification" if whole_numbers(y) and distinct <= MAX_CLASSES and 2 * distinct <= len(y) else "regression"
 
 
 def _folds(y: Any, task: str, args: argparse.Namespace) -> Any:

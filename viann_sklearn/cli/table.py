@@ -256,11 +256,9 @@ def _plan_text(plan, column, values, keep, decimal_comma):
         plan.dropped[column] = "empty: every value missing"
         return
     number_format = _number_format(text, decimal_comma)
-    if number_format is not None and column not in keep and number_format[0] is None:
-        as_read = pd.to_numeric(text.str.replace(number_format[1], ".", regex=False), errors="coerce")
-        if _looks_like_identifier(column, as_read):  # row numbers stored as text (a file with broken rows)
-            plan.dropped[column] = f"identifier: unique whole numbers, as text; --keep {_quote(column)} ranks it"
-            return
+    if number_format == (None, ".") and column not in keep and _row_numbers_as_text(column, text):
+        plan.dropped[column] = f"identifier: unique whole numbers, as text; --keep {_quote(column)} ranks it"
+        return
     if number_format is not None:
         plan.written_numbers[column] = number_format
         written = text[text.str.contains(r"[^\d+-]")]  # none: whole numbers around missing markers
@@ -281,8 +279,7 @@ def _plan_text(plan, column, values, keep, decimal_comma):
                 f"column {column!r} mixes numbers and text (e.g. {example!r}): its {distinct} values are "
                 f"used as categories; --as-numbers {_quote(column)} reads the numbers, the text as missing"
             )
-        elif column not in keep and _looks_like_identifier(column, pd.to_numeric(text, errors="coerce").dropna()):
-            # R's row names with a few broken rows of a CSV file: still row numbers
+        elif column not in keep and _row_numbers_as_text(column, text):
             plan.dropped[column] = f"identifier: unique whole numbers (and some text); --keep {_quote(column)} ranks it"
         else:
             plan.written_numbers[column] = (None, "," if decimal_comma else ".")
@@ -319,8 +316,21 @@ def _plan_text(plan, column, values, keep, decimal_comma):
 def _looks_like_identifier(column, values):
     if values.isna().any() or values.dtype.kind == "b" or len(values) < 3:
         return False
-    whole = values.dtype.kind in "iu" or bool(np.all(np.mod(values, 1) == 0))
-    return whole and values.is_unique and (_monotonic(values) or bool(_ID_NAME.search(column)))
+    return whole_numbers(values) and values.is_unique and (_monotonic(values) or bool(_ID_NAME.search(column)))
+
+
+def _row_numbers_as_text(column, text):
+    """Whether text that reads as numbers (a few words aside) is an identifier.
+
+    R's row names in a file with a few broken rows (a stray line break in a
+    text field) are read as text: their numbers are still row numbers.
+    """
+    return _looks_like_identifier(column, pd.to_numeric(text, errors="coerce").dropna())
+
+
+def whole_numbers(values: Any) -> bool:
+    """Whether numeric ``values`` are all whole: an integer dtype, or floats without a fraction."""
+    return values.dtype.kind in "iu" or bool(np.all(np.mod(values, 1) == 0))
 
 
 def _monotonic(values):

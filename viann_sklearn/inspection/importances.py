@@ -208,17 +208,8 @@ def importance_uncertainty(
     >>> result.importances.shape, result.importances_std.shape
     ((4, 3), (4,))
     """
+    arguments = dict(locals())  # first: the locals are the arguments, and nothing else yet
     if not get_config()["skip_parameter_validation"]:  # as validate_params would
-        arguments = {
-            "estimator": estimator,
-            "X": X,
-            "y": y,
-            "cv": cv,
-            "n_repeats": n_repeats,
-            "grouped": grouped,
-            "random_state": random_state,
-            "n_jobs": n_jobs,
-        }
         validate_parameter_constraints(_UNCERTAINTY_CONSTRAINTS, arguments, caller_name="importance_uncertainty")
     # How the arguments go together is checked by hand: the constraints check each one alone.
     if cv is not None and n_repeats is not None:
