@@ -6,7 +6,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from viann_sklearn.selection.noise import noise_threshold, shadow_columns, shadow_pvalues
+from viann_sklearn.selection.noise import (
+    benjamini_hochberg_cutoff,
+    noise_threshold,
+    shadow_columns,
+    shadow_pvalues,
+    simes_within_groups,
+)
 
 scores_strategy = st.lists(st.integers(0, 6).map(float), min_size=1, max_size=30)  # ties on purpose
 
@@ -61,3 +67,46 @@ def test_sparse_shadows_are_the_dense_shadows_from_the_same_draws(layout):
     np.testing.assert_array_equal(shadows.toarray(), dense)
     # Only the copied columns' stored values, no explicit zeros.
     assert shadows.nnz == sum(np.count_nonzero(X[:, column]) for column in sources)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    pvalues=st.lists(st.floats(1e-4, 1.0), min_size=1, max_size=40),
+    q=st.sampled_from([0.01, 0.05, 0.1, 0.3]),
+)
+def test_benjamini_hochberg_cutoff_keeps_what_the_adjusted_pvalues_keep(pvalues, q):
+    from scipy.stats import false_discovery_control
+
+    pvalues = np.array(pvalues)
+    cutoff = benjamini_hochberg_cutoff(pvalues, q)
+    # The step-up rule by hand: the largest k with p_(k) <= q k / d.
+    ordered = np.sort(pvalues)
+    passing = [k for k in range(1, len(ordered) + 1) if ordered[k - 1] <= q * k / len(ordered)]
+    expected = ordered[max(passing) - 1] if passing else 0.0
+    assert cutoff == expected
+    # scipy's adjusted p-values keep the same features (up to float rounding at the edge).
+    kept = pvalues <= cutoff
+    adjusted = false_discovery_control(pvalues, method="bh")
+    assert np.array_equal(kept, adjusted <= q * (1 + 1e-12)) or np.isclose(adjusted, q).any()
+
+
+def test_beating_the_bh_threshold_is_being_kept():
+    rng = np.random.default_rng(0)
+    shadows = rng.exponential(size=199)
+    scores = np.r_[rng.exponential(size=20), [9.0, 12.0, 15.0]]
+    pvalues = shadow_pvalues(scores, shadows)
+    cutoff = benjamini_hochberg_cutoff(pvalues, 0.1)
+    assert np.array_equal(scores > noise_threshold(shadows, cutoff), pvalues <= cutoff)
+
+
+def test_simes_within_groups_is_the_smallest_bh_adjusted_pvalue_and_at_most_bonferroni():
+    from scipy.stats import false_discovery_control
+
+    rng = np.random.default_rng(0)
+    pvalues = rng.uniform(size=30) ** 2
+    groups = [[0], list(range(1, 5)), list(range(5, 30))]
+    combined = simes_within_groups(pvalues, groups)
+    for group, value in zip(groups, combined):
+        assert value == pytest.approx(false_discovery_control(pvalues[group], method="bh").min())
+        assert value <= min(1.0, len(group) * pvalues[group].min()) + 1e-12
+    np.testing.assert_allclose(simes_within_groups(np.array([0.01, 0.2, 0.04, 0.3]), [[0], [1, 2, 3]]), [0.01, 0.12])

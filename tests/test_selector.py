@@ -34,7 +34,9 @@ def test_keeps_the_signal_and_reports_on_real_features_only(two_signals):
     assert selector.get_support().sum() <= 3  # at most one lucky noise feature
     assert selector.feature_importances_.shape == (8,)
     assert selector.feature_importances_.sum() == pytest.approx(1.0)
-    assert selector.n_shadows_ == 50  # "auto": at least 50
+    assert (
+        selector.n_shadows_ == 159
+    )  # "auto" under FDR control: n_features / alpha - 1, for p-values down to alpha / 8
     # A feature is kept exactly when its importance is above the threshold.
     np.testing.assert_array_equal(selector.get_support(), selector.feature_importances_ > selector.threshold_)
     assert selector.transform(X).shape == (400, selector.get_support().sum())
@@ -45,11 +47,53 @@ def test_false_positive_rate_on_pure_noise_is_at_most_alpha():
     for seed in range(25):
         rng = np.random.default_rng(seed)
         X, y = rng.normal(size=(150, 8)), rng.integers(0, 2, size=150)
-        selector = VIANNSelector(VIANNClassifier(random_state=seed, **NET), alpha=0.1, random_state=seed).fit(X, y)
+        selector = VIANNSelector(
+            VIANNClassifier(random_state=seed, **NET), alpha=0.1, control="per_feature", random_state=seed
+        ).fit(X, y)
         kept += selector.get_support().sum()
         tested += X.shape[1]
+        np.testing.assert_array_equal(selector.adjusted_pvalues_, selector.pvalues_)
     # 200 null features at alpha 0.1: about 20 kept by chance; 34 is beyond 3 standard deviations.
     assert kept / tested <= 0.1 + 3 * np.sqrt(0.1 * 0.9 / tested)
+
+
+def test_under_fdr_control_pure_noise_rarely_keeps_anything():
+    # Nothing is related: any feature kept is a false discovery, so the
+    # false-discovery rate is the chance of keeping anything at all.
+    runs_keeping_any, runs = 0, 25
+    for seed in range(runs):
+        rng = np.random.default_rng(100 + seed)
+        X, y = rng.normal(size=(150, 8)), rng.integers(0, 2, size=150)
+        selector = VIANNSelector(VIANNClassifier(random_state=seed, **NET), alpha=0.1, random_state=seed).fit(X, y)
+        runs_keeping_any += selector.get_support().any()
+        np.testing.assert_array_equal(selector.get_support(), selector.adjusted_pvalues_ <= 0.1)
+    # At most 10 % expected; 8 of 25 is beyond 3 standard deviations of 2.5.
+    assert runs_keeping_any <= 7
+
+
+def test_fdr_keeps_fewer_noise_features_than_per_feature_control():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 40))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    fdr, per_feature = (
+        VIANNSelector(VIANNClassifier(random_state=0, **NET), alpha=0.2, control=control, random_state=0).fit(X, y)
+        for control in ("fdr", "per_feature")
+    )
+    assert {0, 1} <= set(fdr.get_support(indices=True))
+    assert fdr.get_support()[2:].sum() < per_feature.get_support()[2:].sum()
+    assert np.all(fdr.adjusted_pvalues_ >= fdr.pvalues_)
+
+
+def test_constant_columns_get_no_shadows_and_are_never_kept():
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.normal(size=(300, 3)), np.zeros(300), np.full(300, 7.0)])
+    y = (X[:, 0] > 0).astype(int)
+    selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), control="per_feature", random_state=0).fit(X, y)
+    # A constant's shadow is a constant, of importance 0: it would make every varying column look better than noise.
+    assert selector.pvalues_[3] == selector.pvalues_[4] == 1.0
+    assert not selector.get_support()[3:].any()
+    with pytest.raises(ValueError, match="Every column of X is constant"):
+        VIANNSelector(VIANNClassifier(**NET)).fit(np.ones((50, 3)), y[:50])
 
 
 def test_no_shadow_leaks_into_pickles_or_names(two_signals):
@@ -106,6 +150,7 @@ def test_sparse_input_stays_sparse_and_keeps_the_signal():
         (dict(alpha=1.5), None, InvalidParameterError, "alpha"),
         (dict(n_shadows=0), None, InvalidParameterError, "n_shadows"),
         (dict(n_shadows="many"), None, InvalidParameterError, "n_shadows"),
+        (dict(control="bonferroni"), None, InvalidParameterError, "control"),
         (dict(n_shadows=10, alpha=0.05), None, ValueError, "n_shadows=10 is too few for alpha=0.05"),
         ({}, "one row", ValueError, "n_samples=1"),
         ({}, "nan", ValueError, "NaN"),

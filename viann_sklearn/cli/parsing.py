@@ -126,8 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.05,
         metavar="ALPHA",
-        help="one more fit, with a shuffled 'shadow' copy of the columns, tells which columns beat noise: "
-        "those with a p-value at most ALPHA (default: 0.05); 0 skips that fit",
+        help="one more fit, with shuffled 'shadow' copies of the columns, tells which columns beat noise, "
+        "at the error rate ALPHA that --noise-control names (default: 0.05); 0 skips that fit",
+    )
+    fits.add_argument(
+        "--noise-control",
+        choices=["fdr", "per_feature"],
+        default="fdr",
+        help="which error rate --noise-alpha bounds: 'fdr', the share of noise among the columns that beat "
+        "it (Benjamini-Hochberg; default), or 'per_feature', the chance that each unrelated column beats it "
+        "(with 20 unrelated columns, about one does at 0.05)",
     )
     fits.add_argument(
         "--importance-on",

@@ -92,9 +92,10 @@ def _rank(args: argparse.Namespace) -> int:
     trust = _trust(scores, baseline, task, len(X), folds.get_n_splits())
     rows = _ranked_rows(result.feature_names, result.importances_mean, result.importances_std, args.top)
     if noise is not None:
+        cutoff = _noise_cutoff(np.array(list(noise.values())), args)
         for row in rows:
             row["noise_p"] = noise[row["column"]]
-            row["beats_noise"] = bool(noise[row["column"]] <= args.noise_alpha)
+            row["beats_noise"] = bool(noise[row["column"]] <= cutoff)
     print(_format(rows, trust, args, left_out=plan.dropped))
     for warning in trust["warnings"]:
         _warn(warning)
@@ -229,21 +230,37 @@ def _pipeline(columns: Any, task: str, args: argparse.Namespace) -> Any:
 def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Namespace) -> dict[str, float]:
     """Each original column's p-value against shadow columns, from one fit on all the rows.
 
-    A column made of several features (a one-hot block) gets the smallest
-    p-value of its features: it beats noise when any of them does.
+    A column made of several features (a one-hot block) gets their Simes
+    combination (:func:`~viann_sklearn.selection.noise.simes_within_groups`):
+    it beats noise when its features do, and its many chances do not make it
+    beat noise more often than a numeric column.
     """
     from sklearn.pipeline import make_pipeline
 
     from ..inspection.importances import grouped_importances
+    from ..selection.noise import simes_within_groups
     from ..selection.selector import VIANNSelector
 
-    selector = VIANNSelector(_estimator(task, args), alpha=args.noise_alpha, random_state=args.seed)
+    selector = VIANNSelector(
+        _estimator(task, args), alpha=args.noise_alpha, control=args.noise_control, random_state=args.seed
+    )
     model = make_pipeline(columns, selector).fit(X, y)
     # Named as grouped_importances names a column's features: without the transformer's prefix.
     names = [str(name).split("__", 1)[-1] for name in model[:-1].get_feature_names_out()]
-    pvalue_of = dict(zip(names, model[-1].pvalues_))
+    position = {name: index for index, name in enumerate(names)}
     sources = grouped_importances(model).sources
-    return {str(column): float(min(pvalue_of[feature] for feature in features)) for column, features in sources.items()}
+    groups = [[position[feature] for feature in features] for features in sources.values()]
+    column_pvalues = simes_within_groups(model[-1].pvalues_, groups)
+    return {str(column): float(pvalue) for column, pvalue in zip(sources, column_pvalues)}
+
+
+def _noise_cutoff(column_pvalues: np.ndarray, args: argparse.Namespace) -> float:
+    """The largest column p-value that beats noise under ``--noise-control`` at ``--noise-alpha``."""
+    from ..selection.noise import benjamini_hochberg_cutoff
+
+    if args.noise_control == "fdr":
+        return benjamini_hochberg_cutoff(column_pvalues, args.noise_alpha)
+    return float(args.noise_alpha)
 
 
 def _cross_val_scores(model: Any, X: Any, y: Any, folds: Any, args: argparse.Namespace) -> np.ndarray:

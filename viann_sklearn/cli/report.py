@@ -73,13 +73,22 @@ def _format(
         lines.append(line)
     footer = [_score_line(trust)]
     if "noise_p" in keys:
-        footer.append(
-            f"beats noise: the column's importance is above that of shuffled copies of the columns "
-            f"(p <= {args.noise_alpha}, one fit on all rows)"
-        )
+        footer.append(_noise_line(args))
     if left_out:
         footer.append(_left_out_line(left_out))
     return "\n".join([*lines, "", *footer])
+
+
+def _noise_line(args: argparse.Namespace) -> str:
+    """What "beats noise" promises, in the words of the error rate it controls."""
+    if args.noise_control == "fdr":
+        rule = (
+            f"at a false-discovery rate of {args.noise_alpha:g}: of the columns marked yes, at most "
+            f"{args.noise_alpha:.0%} are expected to be noise (Benjamini-Hochberg on the noise p)"
+        )
+    else:
+        rule = f"noise p <= {args.noise_alpha:g}: each column unrelated to the target passes with that chance"
+    return f"beats noise: more important than shuffled copies of the columns, {rule}; one fit on all rows"
 
 
 def _left_out_line(left_out: dict[str, str]) -> str:

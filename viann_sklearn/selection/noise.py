@@ -10,7 +10,13 @@ import math
 import numpy as np
 from scipy import sparse
 
-__all__ = ["shadow_columns", "shadow_pvalues", "noise_threshold"]
+__all__ = [
+    "shadow_columns",
+    "shadow_pvalues",
+    "noise_threshold",
+    "benjamini_hochberg_cutoff",
+    "simes_within_groups",
+]
 
 
 def shadow_columns(X, sources, rng):
@@ -110,3 +116,70 @@ def noise_threshold(shadow_scores, alpha):
     if k == 0:
         return math.inf
     return float(np.sort(np.asarray(shadow_scores, dtype=float))[-k])
+
+
+def benjamini_hochberg_cutoff(pvalues, q):
+    """The largest p-value Benjamini-Hochberg keeps at false-discovery rate ``q``; 0 when it keeps none.
+
+    The step-up rule: sort the ``d`` p-values, find the largest ``k`` with
+    ``p_(k) <= q * k / d``, and keep every p-value up to ``p_(k)``. When the
+    null p-values are valid and independent of one another, or positively
+    dependent (PRDS), the expected share of kept nulls among all kept is at
+    most ``q * d0 / d <= q``. Shadow p-values that share one set of shadows
+    are positively dependent in that sense (Bates et al., 2023, "Testing for
+    outliers with conformal p-values").
+
+    Parameters
+    ----------
+    pvalues : ndarray of shape (n_features,)
+    q : float in (0, 1)
+
+    Returns
+    -------
+    cutoff : float
+        Keep the p-values ``<= cutoff``.
+
+    Examples
+    --------
+    >>> benjamini_hochberg_cutoff(np.array([0.001, 0.02, 0.03, 0.5]), q=0.1)  # 0.03 <= 0.1 * 3 / 4
+    0.03
+    >>> benjamini_hochberg_cutoff(np.array([0.2, 0.5]), q=0.1)
+    0.0
+    """
+    ordered = np.sort(np.asarray(pvalues, dtype=float))
+    if ordered.size == 0:
+        return 0.0
+    passes = ordered <= q * np.arange(1, len(ordered) + 1) / len(ordered)
+    return float(ordered[np.flatnonzero(passes).max()]) if passes.any() else 0.0
+
+
+def simes_within_groups(pvalues, groups):
+    """One p-value per group of features, by Simes' rule: ``min_k (m * p_(k) / k)`` over the group's sorted p-values.
+
+    A column one-hot encoded into ``m`` features has ``m`` chances to beat
+    noise; Simes' combination keeps the column's p-value valid when its
+    features' p-values are independent or positively dependent (as shadow
+    p-values are), and it is never above Bonferroni's ``m * p_(1)``. It is
+    the smallest Benjamini-Hochberg adjusted p-value within the group.
+
+    Parameters
+    ----------
+    pvalues : ndarray of shape (n_features,)
+    groups : list of sequences of int
+        The feature positions of each group.
+
+    Returns
+    -------
+    group_pvalues : ndarray of shape (n_groups,)
+
+    Examples
+    --------
+    >>> simes_within_groups(np.array([0.01, 0.02, 0.02, 0.3, 0.5]), [[0], [1, 2, 3]])
+    array([0.01, 0.03])
+    """
+    pvalues = np.asarray(pvalues, dtype=float)
+    combined = []
+    for group in groups:
+        ordered = np.sort(pvalues[list(group)])
+        combined.append(min(1.0, float((len(ordered) * ordered / np.arange(1, len(ordered) + 1)).min())))
+    return np.array(combined)
