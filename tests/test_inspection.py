@@ -84,6 +84,20 @@ def test_uncertainty_bunch_shapes(mixed_frame, runs):
     assert list(result.feature_names) == ["size", "color", "color_red", "noise"]
 
 
+def test_uncertainty_returns_each_runs_history_per_column(mixed_frame):
+    X, y = mixed_frame
+    result = importance_uncertainty(_pipeline(), X, y, cv=3, grouped=True, return_history=True, random_state=0)
+    assert len(result.histories) == 3
+    for run, history in enumerate(result.histories):
+        assert history.ndim == 2 and history.shape[1] == 4  # epochs x original columns
+        np.testing.assert_allclose(history.sum(axis=1), 1.0)
+        # the history ends where the kept network ends: its last epoch is the ranking of that fold
+        np.testing.assert_allclose(history[-1], result.importances[:, run])
+    plain = importance_uncertainty(VIANNClassifier(**FAST), X[["size", "noise"]], y, n_repeats=2, return_history=True)
+    assert [history.shape[1] for history in plain.histories] == [2, 2]
+    assert "histories" not in importance_uncertainty(VIANNClassifier(**FAST), X[["size"]], y, n_repeats=2)
+
+
 def test_uncertainty_in_parallel_matches_serial(mixed_frame):
     X, y = mixed_frame
     serial = importance_uncertainty(VIANNClassifier(**FAST), X[["size", "noise"]], y, n_repeats=2, random_state=1)
@@ -109,6 +123,7 @@ def test_uncertainty_options_are_checked(mixed_frame):
         (dict(n_repeats=2.5), "n_repeats"),
         (dict(cv=1), "cv"),
         (dict(grouped="yes"), "grouped"),
+        (dict(return_history="yes"), "return_history"),
         (dict(random_state="seed"), "random_state"),
         (dict(n_jobs="all"), "n_jobs"),
     ],

@@ -32,7 +32,11 @@ PUBLIC_NAMES = {
         "FILLER_WORDS",
     ],
     "viann_sklearn.vision": ["kernel_importances"],
-    "viann_sklearn.plot": ["ImportanceDisplay", "plot_importance_history"],
+    "viann_sklearn.plot": [
+        "ImportanceDisplay",
+        "plot_importance_history",
+        "ImportanceReport",  # added after 0.1.0
+    ],
     "viann_sklearn.streaming": ["dask_chunks", "fit_stream", "parquet_chunks"],
     "viann_sklearn.inspection": ["grouped_importances", "importance_uncertainty"],
     "viann_sklearn.cli": ["main", "build_parser", "UsageError", "USAGE_ERROR"],

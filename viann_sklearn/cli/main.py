@@ -30,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[0].startswith(("--seed", "--top")):
         argv = ["demo", *argv]  # `python -m viann_sklearn --seed 1` ran the demo before subcommands existed
     args = parser.parse_args(argv)
+    args.command_line = ["viann", *argv]  # for the report's "to run it again"
     try:
         if args.command == "demo":
             if args.top is not None and args.top < 1:

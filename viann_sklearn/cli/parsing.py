@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--top", type=int, metavar="K", help="show only the K most important columns")
     output.add_argument("--plot", metavar="FILE.png", help="also save a bar chart (.png, .svg, .pdf...)")
     output.add_argument(
+        "--report",
+        metavar="FILE.html",
+        help="also write one self-contained HTML page: the answer, the chart, the table, the score per fold, "
+        "the importances over the epochs, the columns left out, and how to rerun it (needs matplotlib)",
+    )
+    output.add_argument(
         "--save",
         metavar="MODEL.skops",
         help="also fit on all the rows and save the model, for viann predict (needs skops)",
@@ -224,6 +230,12 @@ def _check_options(args: argparse.Namespace) -> None:
             raise UsageError(
                 f"--plot {args.plot}: unknown image format {suffix!r}; use one of {', '.join(sorted(formats))}"
             )
+    if args.report:
+        _check_output_path(args.report, "--report")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise UsageError("--report needs matplotlib: pip install 'viann-sklearn[cli]'") from None
     if args.save:
         _check_output_path(args.save, "--save")
         _skops()

@@ -17,7 +17,7 @@ import numpy as np
 from ..inspection.importances import importance_uncertainty
 from ..training.monitors import report_epochs
 from .parsing import PARALLEL_MIN_ROWS, UsageError, _check_options, _need_pandas
-from .report import _format, _Progress, _ranked_rows, _save_plot, _say, _warn
+from .report import _format, _Progress, _ranked_rows, _save_plot, _save_report, _say, _warn
 
 #: Below this many rows a ranking is reported, but with a warning that it can say little.
 FEW_ROWS = 50
@@ -72,6 +72,7 @@ def _rank(args: argparse.Namespace) -> int:
                 cv=None if args.repeats else folds,
                 n_repeats=args.repeats,
                 grouped=True,
+                return_history=bool(args.report),
                 random_state=args.seed,
                 n_jobs=args.n_jobs,
             )
@@ -91,6 +92,7 @@ def _rank(args: argparse.Namespace) -> int:
         progress.close()
     trust = _trust(scores, baseline, task, len(X), folds.get_n_splits())
     rows = _ranked_rows(result.feature_names, result.importances_mean, result.importances_std, args.top)
+    cutoff: float | None = None  # the report needs it too
     if noise is not None:
         cutoff = _noise_cutoff(np.array(list(noise.values())), args)
         for row in rows:
@@ -101,6 +103,8 @@ def _rank(args: argparse.Namespace) -> int:
         _warn(warning)
     if args.plot:
         _save_plot(result.feature_names, result.importances_mean, result.importances_std, args)
+    if args.report:
+        _save_report(args, result, scores, baseline, trust, noise, cutoff, plan, task, shape=frame.shape)
     if final is not None:
         from .persist import save_model
 

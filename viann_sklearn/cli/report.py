@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -109,6 +111,108 @@ def _save_plot(names: Any, mean: np.ndarray, std: np.ndarray | None, args: argpa
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot save the plot to {args.plot}: {error}") from None
     _say(f"Chart saved to {args.plot}", args)
+
+
+#: Columns the report's chart and table show when --top does not say; the rest are summed up.
+REPORT_TOP = 20
+#: Options that only choose where and how output goes: the report's settings leave them out.
+_OUTPUT_OPTIONS = {"command", "command_line", "data", "json", "csv", "plot", "report", "save", "quiet", "top"}
+
+
+def _save_report(
+    args: argparse.Namespace,
+    result: Any,
+    scores: np.ndarray,
+    baseline: np.ndarray,
+    trust: dict[str, Any],
+    noise: dict[str, float] | None,
+    noise_cutoff: float | None,
+    plan: Any,
+    task: str,
+    shape: tuple[int, int],
+) -> None:
+    """Write the ranking as one HTML page (``--report``): every column, not only the ``--top`` ones."""
+    from ..inspection.report_page import ImportanceReport
+
+    names = [str(name) for name in result.feature_names]
+    noise_options: dict[str, Any] = {}
+    if noise is not None:
+        pvalues = np.array([noise[name] for name in names])
+        noise_options = dict(
+            pvalues=pvalues,
+            beats_noise=pvalues <= noise_cutoff,
+            noise_alpha=args.noise_alpha,
+            noise_control=args.noise_control,
+        )
+    report = ImportanceReport(
+        result.importances_mean,
+        names,
+        importances_std=result.importances_std,
+        **noise_options,
+        scores=scores,
+        baseline_scores=baseline,
+        metric=trust["metric"],
+        baseline_name=trust["baseline_name"],
+        history=result.histories,
+        left_out=plan.dropped,
+        transformed=_treatments(plan),
+        notes=_column_notes(plan, noise is not None),
+        caveats=trust["warnings"],
+        dataset={
+            "file": args.data,
+            "read": f"{shape[0]} rows x {shape[1]} columns",
+            "target": args.target,
+            "task": f"{task} ({trust['metric']})",
+            "ranking from": f"{args.repeats} fits on all rows, different seeds"
+            if args.repeats
+            else f"{trust['folds']} cross-validation folds",
+        },
+        settings={
+            f"--{key.replace('_', '-')}": "(default)" if value is None else value
+            for key, value in vars(args).items()
+            if key not in _OUTPUT_OPTIONS
+        },
+        command=shlex.join(args.command_line),
+        title=f"VIANN ranking: {Path(args.data).name} → {args.target}",
+        top=args.top or REPORT_TOP,
+    )
+    try:
+        report.save(args.report)
+    except OSError as error:
+        raise UsageError(f"cannot write the report to {args.report}: {error}") from None
+    _say(f"Report saved to {args.report}", args)
+
+
+def _treatments(plan: Any) -> dict[str, str]:
+    """What each column that is not plain numbers became, as the report lists it."""
+    from .table import MAX_CATEGORIES
+
+    found = {}
+    for column, (thousands, decimal) in plan.written_numbers.items():
+        marks = f"decimal mark {decimal!r}" + (f", {thousands!r} between thousands" if thousands else "")
+        found[column] = f"numbers written as text ({marks}): parsed, then as numbers"
+    for column, parts in plan.dates.items():
+        found[column] = f"dates: {', '.join(parts)} as numbers; the column's importance is their sum"
+    for column in plan.categorical:
+        found[column] = (
+            f"categories: one-hot encoded (at most {MAX_CATEGORIES} features, the rarest values as one); "
+            "the column's importance is their sum"
+        )
+    return found
+
+
+def _column_notes(plan: Any, with_noise: bool) -> list[str]:
+    notes = [*plan.notes, *plan.warnings]
+    if plan.numeric:
+        notes.insert(
+            0, f"{len(plan.numeric)} numeric column(s): missing values imputed with the mean, then standardised"
+        )
+    if with_noise and (plan.categorical or plan.dates):
+        notes.append(
+            "a column made of several features gets one noise p, their Simes combination: its many features "
+            "do not give it more chances to beat noise than a numeric column has"
+        )
+    return notes
 
 
 def _say(message: str, args: argparse.Namespace) -> None:

@@ -71,21 +71,14 @@ def grouped_importances(model: Pipeline, importances: ArrayLike | None = None) -
     if importances is None:
         importances = model[-1].feature_importances_
     importances = np.asarray(importances, dtype=float)
-    preprocessing = model[:-1]
-    output_names = np.asarray(preprocessing.get_feature_names_out(), dtype=object)
+    input_names, output_names, source_of_feature = _sources_of_features(model)
     if len(output_names) != len(importances):
         raise ValueError(
             f"The pipeline makes {len(output_names)} features, but {len(importances)} importances were given."
         )
-    input_names = [
-        str(name)
-        for name in getattr(preprocessing, "feature_names_in_", [f"x{i}" for i in range(model.n_features_in_)])
-    ]
     sources: dict[str, list[str]] = {name: [] for name in input_names}
     totals = dict.fromkeys(input_names, 0.0)
-    column_transformer = _column_transformer(preprocessing)
-    for output_name, importance in zip(output_names, importances):
-        source = _source_column(str(output_name), input_names, column_transformer)
+    for output_name, source, importance in zip(output_names, source_of_feature, importances):
         sources[source].append(str(output_name).split("__", 1)[-1])
         totals[source] += importance
     kept = [name for name in input_names if sources[name]]  # dropped columns make no feature
@@ -94,6 +87,42 @@ def grouped_importances(model: Pipeline, importances: ArrayLike | None = None) -
         importances=np.array([totals[name] for name in kept]),
         sources={name: sources[name] for name in kept},
     )
+
+
+def _sources_of_features(model):
+    """A pipeline's input columns, the features its last step sees, and the column each feature comes from."""
+    preprocessing = model[:-1]
+    output_names = np.asarray(preprocessing.get_feature_names_out(), dtype=object)
+    input_names = [
+        str(name)
+        for name in getattr(preprocessing, "feature_names_in_", [f"x{i}" for i in range(model.n_features_in_)])
+    ]
+    column_transformer = _column_transformer(preprocessing)
+    source_of_feature = [_source_column(str(name), input_names, column_transformer) for name in output_names]
+    return input_names, output_names, source_of_feature
+
+
+def _feature_columns(model: Pipeline) -> tuple[list[str], np.ndarray]:
+    """The original columns that make features, and the position among them of each feature's column.
+
+    For grouping anything else per column as :func:`grouped_importances` groups
+    importances (a history over epochs, p-values): ``columns`` are in its
+    order, and ``column_of_feature[j]`` is the position in ``columns`` of the
+    column that feature ``j`` of the pipeline's last step comes from.
+    """
+    input_names, _, source_of_feature = _sources_of_features(model)
+    used = set(source_of_feature)
+    columns = [name for name in input_names if name in used]
+    position = {name: i for i, name in enumerate(columns)}
+    return columns, np.array([position[source] for source in source_of_feature], dtype=np.intp)
+
+
+def _grouped_history(model: Pipeline, history: np.ndarray) -> np.ndarray:
+    """Sum an (n_epochs, n_features) history over each column's features, as grouped_importances sums."""
+    columns, column_of_feature = _feature_columns(model)
+    grouped = np.zeros((len(history), len(columns)))
+    np.add.at(grouped.T, column_of_feature, np.asarray(history, dtype=float).T)
+    return grouped
 
 
 def _column_transformer(preprocessing):
@@ -145,6 +174,7 @@ _UNCERTAINTY_CONSTRAINTS: dict = {
     "cv": ["cv_object"],
     "n_repeats": [Interval(Integral, 1, None, closed="left"), None],
     "grouped": ["boolean"],
+    "return_history": ["boolean"],
     "random_state": ["random_state"],
     "n_jobs": [Integral, None],
 }
@@ -158,6 +188,7 @@ def importance_uncertainty(
     cv: Any = None,
     n_repeats: int | None = None,
     grouped: bool = False,
+    return_history: bool = False,
     random_state: int | np.random.RandomState | None = None,
     n_jobs: int | None = None,
 ) -> Bunch:
@@ -183,6 +214,10 @@ def importance_uncertainty(
     grouped : bool, default=False
         For a Pipeline, sum importances per original column
         (:func:`grouped_importances`).
+    return_history : bool, default=False
+        Also return each run's importances after every epoch (the
+        network's ``importances_history_``, summed per column when
+        ``grouped``), for :class:`viann_sklearn.plot.ImportanceReport`.
     random_state : int, RandomState instance or None, default=None
         Draws the seeds of the runs (and shuffles folds when ``cv`` is an int).
     n_jobs : int, default=None
@@ -195,7 +230,9 @@ def importance_uncertainty(
         and ``importances_std`` of shape (n_features,), and
         ``feature_names`` when known. With ``cv``, also ``scores`` of shape
         (n_runs,): each fold's model scored (``estimator.score``: accuracy
-        or R²) on the rows it did not train on.
+        or R²) on the rows it did not train on. With ``return_history``,
+        ``histories``: one array of shape (n_epochs, n_features) per run
+        (runs that stop early have fewer epochs).
 
     Examples
     --------
@@ -229,17 +266,20 @@ def importance_uncertainty(
             splitter.shuffle, splitter.random_state = True, rng.randint(np.iinfo(np.int32).max)
         runs = [(rng.randint(np.iinfo(np.int32).max), train, test) for train, test in splitter.split(X, y)]
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_importances)(estimator, X, y, seed, train, test, grouped) for seed, train, test in runs
+        delayed(_fit_importances)(estimator, X, y, seed, train, test, grouped, return_history)
+        for seed, train, test in runs
     )
-    importances = np.column_stack([values for values, _, _ in results])
+    importances = np.column_stack([run.importances for run in results])
     result = Bunch(
         importances=importances,
         importances_mean=importances.mean(axis=1),
         importances_std=importances.std(axis=1),
-        feature_names=results[0][1],
+        feature_names=results[0].feature_names,
     )
     if cv is not None:
-        result.scores = np.array([score for _, _, score in results])
+        result.scores = np.array([run.score for run in results])
+    if return_history:
+        result.histories = [run.history for run in results]
     return result
 
 
@@ -247,16 +287,32 @@ def _rows(data, rows):
     return data.iloc[rows] if hasattr(data, "iloc") else np.asarray(data)[rows]
 
 
-def _fit_importances(estimator, X, y, seed, train_rows, test_rows, grouped):
+def _fit_importances(estimator, X, y, seed, train_rows, test_rows, grouped, return_history):
     model = clone(estimator)
     seeded = {name: seed for name in model.get_params() if name == "random_state" or name.endswith("__random_state")}
     model.set_params(**seeded)
     X_fit, y_fit = (X, y) if train_rows is None else (_rows(X, train_rows), _rows(y, train_rows))
     model.fit(X_fit, y_fit)
     score = None if test_rows is None else float(model.score(_rows(X, test_rows), _rows(y, test_rows)))
+    # Only the history goes back from a worker process, not the fitted model.
+    history = _history(model, grouped) if return_history else None
     if grouped:
         result = grouped_importances(model)
-        return result.importances, result.feature_names, score
+        return Bunch(importances=result.importances, feature_names=result.feature_names, score=score, history=history)
     if isinstance(model, Pipeline):
-        return model[-1].feature_importances_, model[:-1].get_feature_names_out(), score
-    return model.feature_importances_, getattr(model, "feature_names_in_", None), score
+        importances, names = model[-1].feature_importances_, model[:-1].get_feature_names_out()
+    else:
+        importances, names = model.feature_importances_, getattr(model, "feature_names_in_", None)
+    return Bunch(importances=importances, feature_names=names, score=score, history=history)
+
+
+def _history(model, grouped):
+    final = model[-1] if isinstance(model, Pipeline) else model
+    tracker = getattr(final, "variance_importance_", final)
+    if not hasattr(tracker, "importances_history_"):
+        raise ValueError(
+            f"importance_uncertainty: return_history=True needs a model with importances_history_; "
+            f"{type(final).__name__} has none."
+        )
+    history = np.asarray(tracker.importances_history_, dtype=float)
+    return _grouped_history(model, history) if grouped else history
