@@ -24,19 +24,31 @@ class RegisteredBackwards(nn.Module):
 
 @contextlib.contextmanager
 def ctrl_c_on_forward_call(call_number):
-    """Raise KeyboardInterrupt, as a user's Ctrl-C would, in the estimators' n-th forward pass."""
+    """Raise KeyboardInterrupt, as a user's Ctrl-C would, in the estimators' n-th forward pass.
+
+    Forward passes of both training paths count, in the order they run: the
+    module's own (autograd training steps, validation scores) and the fused
+    training step's.
+    """
+    from viann_sklearn.training.fused import FusedStep
     from viann_sklearn.training.mlp import MultiLayerPerceptron
 
-    original_forward = MultiLayerPerceptron.forward
+    originals = [(MultiLayerPerceptron, "forward"), (FusedStep, "_forward")]
     calls = itertools.count(1)
 
-    def forward_then_ctrl_c(module, inputs):
-        if next(calls) == call_number:
-            raise KeyboardInterrupt
-        return original_forward(module, inputs)
+    def interrupting(original):
+        def forward_then_ctrl_c(self, *args):
+            if next(calls) == call_number:
+                raise KeyboardInterrupt
+            return original(self, *args)
 
-    MultiLayerPerceptron.forward = forward_then_ctrl_c
+        return forward_then_ctrl_c
+
+    saved = [(owner, name, getattr(owner, name)) for owner, name in originals]
+    for owner, name, original in saved:
+        setattr(owner, name, interrupting(original))
     try:
         yield
     finally:
-        MultiLayerPerceptron.forward = original_forward
+        for owner, name, original in saved:
+            setattr(owner, name, original)

@@ -120,6 +120,11 @@ class LeanNet(NeuralNet):
     - A batch event reaches only the callbacks that define a handler for it,
       and the module's train/eval mode is set only when it changes: both were
       per-batch Python work in skorch that showed up in profiles.
+
+    Minibatch epochs of the built-in MLP do not call ``train_step`` at all:
+    ``training.loop.minibatch_epoch`` trains them with the fused step
+    (``training/fused.py``), and sets ``training_path_``: ``"fused"``, or
+    ``"autograd: <why>"`` where the net trained through ``train_step``.
     """
 
     def notify(self, method_name, **cb_kwargs):

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 import torch
 from skorch.callbacks import Callback
 
+from .fused import AUTOGRAD
 from .loop import train_epochs
 
 __all__ = [
@@ -240,6 +241,7 @@ def fit_lbfgs(net, rows, *, max_iter, max_fun, tol, alpha, chunk_rows=8192):
             return True
         return False
 
+    net.training_path_ = f"{AUTOGRAD}: L-BFGS evaluates a closure of the loss over all rows"
     train_epochs(net, rows, max_iter, lbfgs_iteration, after_epoch=converged_or_out_of_budget)
     return outcome["reason"]
 
