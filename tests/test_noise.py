@@ -9,6 +9,7 @@ from scipy import sparse
 from viann_sklearn.selection.noise import (
     benjamini_hochberg_cutoff,
     noise_threshold,
+    pooled_shadow_pvalues,
     shadow_columns,
     shadow_pvalues,
     simes_within_groups,
@@ -110,3 +111,18 @@ def test_simes_within_groups_is_the_smallest_bh_adjusted_pvalue_and_at_most_bonf
         assert value == pytest.approx(false_discovery_control(pvalues[group], method="bh").min())
         assert value <= min(1.0, len(group) * pvalues[group].min()) + 1e-12
     np.testing.assert_allclose(simes_within_groups(np.array([0.01, 0.2, 0.04, 0.3]), [[0], [1, 2, 3]]), [0.01, 0.12])
+
+
+@settings(max_examples=100, deadline=None)
+@given(fits=st.lists(st.tuples(scores_strategy, scores_strategy), min_size=1, max_size=4))
+def test_pooled_pvalues_count_each_fits_own_shadows(fits):
+    n_features = min(len(scores) for scores, _ in fits)
+    scores = [np.array(s[:n_features]) for s, _ in fits]
+    shadows = [np.array(h) for _, h in fits]
+    at_least = [
+        sum(sum(h >= s[j] for h in fit_shadows) for s, fit_shadows in zip(scores, shadows)) for j in range(n_features)
+    ]
+    expected = (1 + np.array(at_least)) / (1 + sum(len(h) for h in shadows))
+    np.testing.assert_allclose(pooled_shadow_pvalues(scores, shadows), expected)
+    if len(fits) == 1:
+        np.testing.assert_allclose(pooled_shadow_pvalues(scores, shadows), shadow_pvalues(scores[0], shadows[0]))

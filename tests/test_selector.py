@@ -30,15 +30,17 @@ def test_keeps_the_signal_and_reports_on_real_features_only(two_signals):
     X, y = two_signals
     selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
     assert selector.n_features_in_ == 8
+    assert (selector.n_fits_, selector.n_shadows_) == (3, 54)  # "auto" under FDR control: 8 / (0.05 * 3) shadows
+    assert np.isnan(selector.threshold_)
     assert set(selector.get_support(indices=True)) >= {0, 1}
     assert selector.get_support().sum() <= 3  # at most one lucky noise feature
     assert selector.feature_importances_.shape == (8,)
     assert selector.feature_importances_.sum() == pytest.approx(1.0)
-    assert (
-        selector.n_shadows_ == 159
-    )  # "auto" under FDR control: n_features / alpha - 1, for p-values down to alpha / 8
-    # A feature is kept exactly when its importance is above the threshold.
-    np.testing.assert_array_equal(selector.get_support(), selector.feature_importances_ > selector.threshold_)
+    # With one fit, a feature is kept exactly when its importance is above the threshold.
+    for control in ("fdr", "per_feature"):
+        one_fit = VIANNSelector(VIANNClassifier(random_state=0, **NET), control=control, n_fits=1, random_state=0)
+        one_fit.fit(X, y)
+        np.testing.assert_array_equal(one_fit.get_support(), one_fit.feature_importances_ > one_fit.threshold_)
     assert selector.transform(X).shape == (400, selector.get_support().sum())
 
 
@@ -151,7 +153,9 @@ def test_sparse_input_stays_sparse_and_keeps_the_signal():
         (dict(n_shadows=0), None, InvalidParameterError, "n_shadows"),
         (dict(n_shadows="many"), None, InvalidParameterError, "n_shadows"),
         (dict(control="bonferroni"), None, InvalidParameterError, "control"),
-        (dict(n_shadows=10, alpha=0.05), None, ValueError, "n_shadows=10 is too few for alpha=0.05"),
+        (dict(n_shadows=10, alpha=0.05, n_fits=1), None, ValueError, "n_shadows=10 is too few for alpha=0.05"),
+        (dict(n_shadows=6, alpha=0.05), None, ValueError, "n_fits \\* n_shadows"),
+        (dict(n_fits=0), None, InvalidParameterError, "n_fits"),
         ({}, "one row", ValueError, "n_samples=1"),
         ({}, "nan", ValueError, "NaN"),
         ({}, "sparse nan", ValueError, "NaN"),

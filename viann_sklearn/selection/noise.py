@@ -14,6 +14,7 @@ __all__ = [
     "shadow_columns",
     "shadow_pvalues",
     "noise_threshold",
+    "pooled_shadow_pvalues",
     "benjamini_hochberg_cutoff",
     "simes_within_groups",
 ]
@@ -97,6 +98,40 @@ def shadow_pvalues(scores, shadow_scores):
     ordered = np.sort(np.asarray(shadow_scores, dtype=float))
     at_least = len(ordered) - np.searchsorted(ordered, np.asarray(scores, dtype=float), side="left")
     return (1.0 + at_least) / (1.0 + len(ordered))
+
+
+def pooled_shadow_pvalues(scores_per_fit, shadow_scores_per_fit):
+    """One p-value per feature from several fits, each with its own shadows.
+
+    ``(1 + sum_k #{shadows of fit k >= score in fit k}) / (1 + total shadows)``:
+    each fit's scores are compared with that fit's shadows only (so scales
+    need not agree between fits), and the counts are pooled. With one fit it
+    is :func:`shadow_pvalues`. The finer grid (down to ``1 / (1 + total
+    shadows)``) is what lets the Benjamini-Hochberg rule keep features among
+    many without more shadows in any one network.
+
+    Parameters
+    ----------
+    scores_per_fit : sequence of ndarray of shape (n_features,)
+    shadow_scores_per_fit : sequence of ndarray of shape (n_shadows_k,)
+
+    Returns
+    -------
+    pvalues : ndarray of shape (n_features,), in ``(0, 1]``
+
+    Examples
+    --------
+    >>> pooled_shadow_pvalues([np.array([5.0, 1.0])], [np.array([0.5, 1.0, 2.0])])
+    array([0.25, 0.75])
+    >>> pooled_shadow_pvalues([np.array([5.0, 1.0]), np.array([3.0, 0.1])], [np.array([0.5, 1.0, 2.0])] * 2)
+    array([0.14285714, 0.85714286])
+    """
+    at_least, total = 0, 0
+    for scores, shadow_scores in zip(scores_per_fit, shadow_scores_per_fit):
+        ordered = np.sort(np.asarray(shadow_scores, dtype=float))
+        at_least = at_least + len(ordered) - np.searchsorted(ordered, np.asarray(scores, dtype=float), side="left")
+        total += len(ordered)
+    return (1.0 + at_least) / (1.0 + total)
 
 
 def noise_threshold(shadow_scores, alpha):

@@ -12,7 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .noise import benjamini_hochberg_cutoff, noise_threshold, shadow_columns, shadow_pvalues
+from .noise import benjamini_hochberg_cutoff, noise_threshold, pooled_shadow_pvalues, shadow_columns
 
 __all__ = ["VIANNSelector"]
 
@@ -21,9 +21,12 @@ MIN_SAMPLES = 20
 # "auto" shadows: at least enough for p-values of 1/51 (alpha down to 0.02),
 # at most enough that wide data does not double in memory.
 MIN_AUTO_SHADOWS, MAX_AUTO_SHADOWS = 50, 500
-# "auto" shadows under FDR control need a finer p-value (alpha / n_features):
-# more of them, up to a cap that keeps the first layer small.
-MAX_AUTO_FDR_SHADOWS = 1000
+# "auto" fits under FDR control. Benjamini-Hochberg needs p-values near
+# alpha / n_features, finer than one fit's shadows give; more shadows in one
+# fit drown the network in noise inputs (on a table of 8 columns, 159 shadows
+# took the signal's p-values from 0.02 to 0.1-0.3), so the shadows of a few
+# fits, each as large as one, are pooled instead.
+AUTO_FDR_FITS = 3
 
 
 class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
@@ -69,16 +72,23 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     control : {"fdr", "per_feature"}, default="fdr"
         Which error rate ``alpha`` bounds; see above.
     n_shadows : int or "auto", default="auto"
-        How many shadow columns to add. The smallest p-value is
-        ``1 / (n_shadows + 1)``, so ``alpha`` needs ``n_shadows >= 1 / alpha - 1``.
-        "auto" with ``control="fdr"``: enough for the Benjamini-Hochberg rule
-        to keep a single feature, ``n_features / alpha - 1``, at least 50 and
-        at most 1000. With ``"per_feature"``: the number of features, at least
-        50 (and ``2 / alpha - 1``) and at most 500. Each non-constant real
-        column is copied in turn (some twice or more when ``n_shadows``
-        exceeds their number, some not at all when it is smaller); a constant
-        column's shadow would be a constant that no feature can fall below,
-        so constant columns get none.
+        How many shadow columns each fit adds. "auto" with ``control="fdr"``:
+        enough that the pooled p-values reach ``alpha / n_features``, where
+        the Benjamini-Hochberg rule can keep a single feature, that is
+        ``n_features / (alpha * n_fits)``; with ``"per_feature"``, the number of
+        features. In both cases at least 50 (and ``2 / alpha - 1``) and at most 500. Each
+        non-constant real column is copied in turn (some twice or more when
+        ``n_shadows`` exceeds their number, some not at all when it is
+        smaller); a constant column's shadow would be a constant that every
+        varying feature beats, so constant columns get none.
+    n_fits : int or "auto", default="auto"
+        How many networks to train, each on X with fresh shadows (and, from the
+        second on, another ``random_state``); their shadow counts are pooled,
+        so the smallest p-value is ``1 / (n_fits * n_shadows + 1)``, and
+        ``alpha`` needs ``n_fits * n_shadows >= 1 / alpha - 1``. "auto": 3 with
+        ``control="fdr"`` (Benjamini-Hochberg needs p-values near
+        ``alpha / n_features``), 1 with ``"per_feature"``. The cost is that
+        many fits of the network on ``n_features + n_shadows`` columns.
     random_state : int, RandomState instance or None, default=None
         Seeds the shadows' shuffles. The network is seeded by its own
         ``random_state``.
@@ -87,7 +97,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     ----------
     feature_importances_ : ndarray of shape (n_features_in_,)
         VIANN importances of the real features, >= 0, summing to 1 (shadows
-        left out).
+        left out), averaged over the fits.
     pvalues_ : ndarray of shape (n_features_in_,)
         Permutation p-value of each feature against the shadows, before any
         correction for testing many features.
@@ -97,10 +107,14 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         smallest false-discovery rate at which it would be kept is its
         adjusted p-value. With ``"per_feature"``, equal to ``pvalues_``.
     threshold_ : float
-        The importance (on the scale of ``feature_importances_``) a feature
-        must exceed to be kept; ``inf`` if none can be.
+        With one fit, the importance (on the scale of ``feature_importances_``)
+        a feature must exceed to be kept; ``inf`` if none can be. ``nan`` with
+        several fits: their pooled counts decide, and no single importance
+        separates the kept features from the others.
     n_shadows_ : int
-        Shadow columns used.
+        Shadow columns in each fit.
+    n_fits_ : int
+        Networks trained.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         When X has string column names.
@@ -122,7 +136,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     shadow of it; the realised rates measured on real tables are in the
     documentation ("Can I trust these importances?").
 
-    Memory: the shadows are an extra dense ``n_samples x n_shadows`` block
+    Memory: the shadows of a fit are an extra dense ``n_samples x n_shadows`` block
     of X's dtype next to X during ``fit`` (at most 500 columns by default),
     and the network's first layer grows by ``n_shadows x hidden`` weights.
     For sparse X the shadows are sparse: each stores as many values as the
@@ -136,8 +150,10 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     >>> X = rng.normal(size=(300, 6))
     >>> y = (X[:, 0] + X[:, 1] > 0).astype(int)
     >>> selector = VIANNSelector(VIANNClassifier(random_state=0), random_state=0).fit(X, y)
-    >>> selector.n_shadows_, selector.pvalues_[:2]  # no shadow (of 119) beat features 0 and 1
-    (119, array([0.00833333, 0.00833333]))
+    >>> selector.n_fits_, selector.n_shadows_  # "auto" under FDR control
+    (3, 50)
+    >>> selector.pvalues_[:2]  # no shadow, of 150 in three fits, beat features 0 and 1
+    array([0.00662252, 0.00662252])
     >>> {0, 1} <= set(selector.get_support(indices=True))
     True
     >>> selector.transform(X).shape[1] == int(selector.get_support().sum())
@@ -149,14 +165,16 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, 1, closed="neither")],
         "control": [StrOptions({"fdr", "per_feature"})],
         "n_shadows": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "n_fits": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator, *, alpha=0.05, control="fdr", n_shadows="auto", random_state=None):
+    def __init__(self, estimator, *, alpha=0.05, control="fdr", n_shadows="auto", n_fits="auto", random_state=None):
         self.estimator = estimator
         self.alpha = alpha
         self.control = control
         self.n_shadows = n_shadows
+        self.n_fits = n_fits
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -188,28 +206,40 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
-        n_shadows = self._checked_n_shadows(n_features)
+        n_fits = self._checked_n_fits()
+        n_shadows = self._checked_n_shadows(n_features, n_fits)
         varying = np.flatnonzero(_varying_columns(X))
         if len(varying) == 0:
             raise ValueError("Every column of X is constant; there is nothing to select from.")
+        if self.n_shadows != "auto" and self.alpha * (n_fits * n_shadows + 1) < 1:
+            raise ValueError(
+                f"n_shadows={self.n_shadows} is too few for alpha={self.alpha}: the smallest p-value is "
+                f"1 / (n_fits * n_shadows + 1), so no feature could be kept. Use n_shadows >= "
+                f"{int(np.ceil((1 / self.alpha - 1) / n_fits))} or 'auto'."
+            )
         rng = np.random.default_rng(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        # Each varying column in turn (in a random order), so every one gets
-        # its share of shadows whatever n_shadows is.
-        sources = np.resize(rng.permutation(varying), n_shadows)
-        shadows = shadow_columns(X, sources, rng)
-        if sparse.issparse(X):
-            X_with_shadows = sparse.hstack([X, shadows], format=X.format)
-        else:
-            X_with_shadows = np.hstack([X, shadows])
-
-        network = clone(self.estimator).fit(X_with_shadows, y, **fit_params)
-        importances = np.asarray(network.feature_importances_, dtype=np.float64)
-        real, shadows = importances[:n_features], importances[n_features:]
-        total = real.sum()
-        if total == 0:
-            raise ValueError("Every real feature has zero importance; there is nothing to select from.")
-        self.feature_importances_ = real / total
-        self.pvalues_ = shadow_pvalues(real, shadows)
+        real_scores, shadow_scores = [], []
+        for fit_index in range(n_fits):
+            # Each varying column in turn (in a random order), so every one gets
+            # its share of shadows whatever n_shadows is; fresh shadows each fit.
+            sources = np.resize(rng.permutation(varying), n_shadows)
+            shadows = shadow_columns(X, sources, rng)
+            if sparse.issparse(X):
+                X_with_shadows = sparse.hstack([X, shadows], format=X.format)
+            else:
+                X_with_shadows = np.hstack([X, shadows])
+            network = clone(self.estimator)
+            if fit_index > 0 and "random_state" in network.get_params():
+                # Another initialisation too, so that the fits differ by more than their shadows.
+                network.set_params(random_state=int(rng.integers(np.iinfo(np.int32).max)))
+            importances = np.asarray(network.fit(X_with_shadows, y, **fit_params).feature_importances_, np.float64)
+            real, shadows = importances[:n_features], importances[n_features:]
+            if real.sum() == 0:
+                raise ValueError("Every real feature has zero importance; there is nothing to select from.")
+            real_scores.append(real / real.sum())
+            shadow_scores.append(shadows / real.sum())
+        self.feature_importances_ = np.mean(real_scores, axis=0)
+        self.pvalues_ = pooled_shadow_pvalues(real_scores, shadow_scores)
         if self.control == "fdr":
             self.adjusted_pvalues_ = false_discovery_control(self.pvalues_, method="bh")
             # The largest p-value kept; the importance above which p-values are that small.
@@ -217,25 +247,27 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         else:
             self.adjusted_pvalues_ = self.pvalues_.copy()
             pvalue_cutoff = self.alpha
-        self.threshold_ = noise_threshold(shadows, pvalue_cutoff) / total
+        # With one fit, a feature is kept exactly when its importance beats this;
+        # with several, the pooled counts decide and no one importance does.
+        self.threshold_ = noise_threshold(shadow_scores[0], pvalue_cutoff) if n_fits == 1 else np.nan
         self.n_shadows_ = n_shadows
+        self.n_fits_ = n_fits
         return self
 
-    def _checked_n_shadows(self, n_features):
+    def _checked_n_fits(self):
+        if self.n_fits == "auto":
+            return AUTO_FDR_FITS if self.control == "fdr" else 1
+        return int(self.n_fits)
+
+    def _checked_n_shadows(self, n_features, n_fits):
         # Enough shadows for a p-value of alpha / 2, so that a clear signal passes.
         needed = int(np.ceil(2 / self.alpha)) - 1
         if self.n_shadows == "auto" and self.control == "fdr":
-            # BH keeps a lone feature only if its p-value reaches alpha / n_features.
-            lone_feature = int(np.ceil(n_features / self.alpha)) - 1
-            return int(min(max(lone_feature, MIN_AUTO_SHADOWS, needed), max(MAX_AUTO_FDR_SHADOWS, needed)))
+            # Pooled over the fits, enough for BH to keep a lone feature (p <= alpha / n_features).
+            lone_feature = int(np.ceil(n_features / (self.alpha * n_fits)))
+            return int(min(max(lone_feature, MIN_AUTO_SHADOWS, needed), max(MAX_AUTO_SHADOWS, needed)))
         if self.n_shadows == "auto":
             return int(min(max(n_features, MIN_AUTO_SHADOWS, needed), max(MAX_AUTO_SHADOWS, needed)))
-        if self.alpha * (self.n_shadows + 1) < 1:
-            raise ValueError(
-                f"n_shadows={self.n_shadows} is too few for alpha={self.alpha}: the smallest p-value is "
-                f"1 / (n_shadows + 1), so no feature could be kept. Use n_shadows >= "
-                f"{int(np.ceil(1 / self.alpha - 1))} or 'auto'."
-            )
         return int(self.n_shadows)
 
     def _get_support_mask(self):

