@@ -468,7 +468,7 @@ class ImportanceReport:
             return f"{test} {rate}"
         # The rule in the table's own numbers: under FDR the cutoff depends on all the p-values.
         cutoff = float(self.pvalues[self.beats_noise].max())
-        return f"{test} {rate} Here: the columns with a noise p of at most {cutoff:.3g}."
+        return f"{test} {rate} Here: the columns with a noise p of at most {_p_value(cutoff)}."
 
     def _chart(self, shown: np.ndarray) -> str:
         figure = _figure(figsize=(7.0, max(2.0, 0.3 * len(shown) + 1.0)))
@@ -554,7 +554,7 @@ class ImportanceReport:
         if self.importances_std is not None:
             cells.append(f'<td class="num">± {self.importances_std[index]:.4f}</td>')
         if self.pvalues is not None:
-            cells.append(f'<td class="num">{self.pvalues[index]:.3f}</td>')
+            cells.append(f'<td class="num">{_p_value(self.pvalues[index])}</td>')
         if self.beats_noise is not None:
             beats = bool(self.beats_noise[index])
             cells.append(f'<td class="{"yes" if beats else "no"}">{"yes" if beats else "no"}</td>')
@@ -684,9 +684,9 @@ class ImportanceReport:
         if self.command:
             parts.append(f'<p>The command:</p>\n<pre class="command"><code>{_escape(self.command)}</code></pre>')
         if self.settings:
-            parts.append("<p>Settings:</p>\n" + _definitions(self.settings))
+            parts.append(_definitions(self.settings, caption="Settings"))
         made = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-        parts.append(f"<p>Versions (made {_escape(made)}):</p>\n" + _definitions(_versions()))
+        parts.append(_definitions(_versions(), caption=f"Versions (made {made})"))
         return "\n".join(parts)
 
 
@@ -701,6 +701,11 @@ def _optional_array(values: Any, dtype: type) -> np.ndarray | None:
 
 def _escape(text: Any) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _p_value(p: float) -> str:
+    # Three decimals, as viann rank prints them; a p-value that would round to 0 keeps its size.
+    return f"{p:.3f}" if round(p, 3) > 0 else f"{p:.1e}"
 
 
 def _named(name: str, share: float) -> str:
@@ -768,11 +773,13 @@ def _score_row(label: str, values: list[float], row_class: str = "") -> str:
     return f'<tr{attribute}><td class="num">{label}</td>{cells}</tr>'
 
 
-def _definitions(facts: Mapping[str, Any]) -> str:
+def _definitions(facts: Mapping[str, Any], caption: str | None = None) -> str:
     rows = "\n".join(
         f"<tr><th>{_escape(key)}</th><td>{_escape(_setting(value))}</td></tr>" for key, value in facts.items()
     )
-    return f'<table class="facts">\n<tbody>\n{rows}\n</tbody>\n</table>'
+    # A caption, not a paragraph above: printing keeps it with its table.
+    title = f"<caption>{_escape(caption)}</caption>\n" if caption else ""
+    return f'<table class="facts">\n{title}<tbody>\n{rows}\n</tbody>\n</table>'
 
 
 def _setting(value: Any) -> str:
@@ -851,6 +858,7 @@ vertical-align:top}
 .viann-report td.rest,.viann-report tr.mean td{font-style:italic;color:#57606a}
 .viann-report table.facts th{font-weight:500;color:#57606a;white-space:nowrap}
 .viann-report table.facts td{overflow-wrap:anywhere}
+.viann-report caption{text-align:left;padding:.6rem 0 .2rem}
 .viann-report figure{margin:.5rem 0}
 .viann-report img{max-width:100%;height:auto}
 .viann-report figcaption,.viann-report .note,.viann-report .missing{color:#57606a;font-size:.9rem}
@@ -862,6 +870,7 @@ vertical-align:top}
 .viann-report .answer{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 .viann-report h2{break-after:avoid}
 .viann-report figure,.viann-report tr,.viann-report pre{break-inside:avoid}
+.viann-report table.facts,.viann-report table.scores,.viann-report table.left-out{break-inside:avoid}
 .viann-report thead{display:table-header-group}
 .viann-report a{color:inherit;text-decoration:none}
 }

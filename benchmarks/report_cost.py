@@ -1,0 +1,85 @@
+"""What ``--report`` adds to a run of the README's example: ``viann rank`` with and without it.
+
+Compared: the README's command (``viann rank docs/_static/houses.csv --target price_k --cv 5``)
+as a whole process, with and without ``--report ranking.html``, in alternating pairs so that a
+machine busy with other work slows both alike; and, inside one process, the time spent writing
+the report alone (matplotlib's import, two SVG charts, the page). Expected: the report adds
+well under a second to a run of several seconds, so the medians differ by about the in-process
+time, within the runs' noise.
+
+Usage::
+
+    OMP_NUM_THREADS=1 taskset -c 1 python benchmarks/report_cost.py            # 5 pairs
+    python benchmarks/report_cost.py --pairs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README_EXAMPLE = ["rank", str(ROOT / "docs" / "_static" / "houses.csv"), "--target", "price_k", "--cv", "5", "--quiet"]
+
+
+def time_inside_one_process(report: Path) -> float:
+    """Seconds spent in the CLI's report writer, in a process that has not imported matplotlib yet."""
+    import viann_sklearn.cli.rank as rank
+    from viann_sklearn.cli import main
+
+    spent = []
+    write_report = rank._save_report
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        write_report(*args, **kwargs)
+        spent.append(time.perf_counter() - start)
+
+    rank._save_report = timed
+    try:
+        with open("/dev/null", "w") as quiet:
+            stdout, sys.stdout = sys.stdout, quiet
+            try:
+                main([*README_EXAMPLE, "--report", str(report)])
+            finally:
+                sys.stdout = stdout
+    finally:
+        rank._save_report = write_report
+    return spent[0]
+
+
+def time_process(extra: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "viann_sklearn", *README_EXAMPLE, *extra], check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=5, help="runs with and without --report (default: 5 each)")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "ranking.html"
+        # First, while this process has not imported matplotlib: a real run pays for its import too.
+        inside = time_inside_one_process(report)
+        size = report.stat().st_size
+        without, with_report = [], []
+        for _ in range(options.pairs):
+            without.append(time_process([]))
+            with_report.append(time_process(["--report", str(report)]))
+    median_without, median_with = statistics.median(without), statistics.median(with_report)
+    print("viann rank docs/_static/houses.csv --target price_k --cv 5 --quiet [--report ranking.html]")
+    print(f"{'':28} {'median s':>9}   runs (s)")
+    print(f"{'without --report':28} {median_without:9.2f}   " + " ".join(f"{t:.2f}" for t in without))
+    print(f"{'with --report ranking.html':28} {median_with:9.2f}   " + " ".join(f"{t:.2f}" for t in with_report))
+    print(f"difference of the medians: {median_with - median_without:+.2f} s")
+    print(f"writing the report inside one run: {inside:.2f} s (page of {size / 1024:.0f} KiB)")
+
+
+if __name__ == "__main__":
+    main()
