@@ -444,7 +444,8 @@ class ImportanceReport:
     def _error_rate_long(self) -> str:
         test = (
             "A column's p-value is the share of shuffled &ldquo;shadow&rdquo; copies of the columns (linked to "
-            "nothing) that the same network found at least as important."
+            "nothing) that came out at least as important, in networks trained on the columns and their shadows "
+            "together."
         )
         if self.noise_alpha is None:
             return test
