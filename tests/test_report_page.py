@@ -213,13 +213,17 @@ def test_without_a_noise_baseline_the_answer_names_the_columns_that_hold_most():
         assert missing in page.text  # an empty section says what would fill it
 
 
-def test_the_error_rate_is_explained_for_each_control():
-    arguments = dict(importances=[0.5, 0.3, 0.2], feature_names=["a", "b", "c"], pvalues=[0.01, 0.2, 0.5])
-    fdr = _Page(ImportanceReport(**arguments, noise_alpha=0.1, noise_control="fdr").to_html()).text
-    per_feature = _Page(ImportanceReport(**arguments, noise_alpha=0.1, noise_control="per_feature").to_html()).text
-    assert "1 of 3 columns beat noise (false-discovery rate 0.1)" in fdr
-    assert "1 of 3 columns beat noise (error rate 0.1 per column)" in per_feature
-    assert "up to about 0.3 of them may pass by chance" in per_feature
+def test_the_decision_and_its_error_rate_follow_the_control():
+    # Benjamini-Hochberg at 0.05 over 3 p-values keeps 0.01 (<= 0.05 / 3) but not 0.04 (> 0.05 * 2 / 3)
+    arguments = dict(importances=[0.5, 0.3, 0.2], feature_names=["a", "b", "c"], pvalues=[0.01, 0.04, 0.5])
+    fdr = ImportanceReport(**arguments, noise_alpha=0.05, noise_control="fdr")
+    per_feature = ImportanceReport(**arguments, noise_alpha=0.05, noise_control="per_feature")
+    assert list(fdr.beats_noise) == [True, False, False] and list(per_feature.beats_noise) == [True, True, False]
+    fdr_text, per_feature_text = (_Page(report.to_html()).text for report in (fdr, per_feature))
+    assert "1 of 3 columns beat noise (false-discovery rate 0.05)" in fdr_text
+    assert "the columns with a noise p of at most 0.010" in fdr_text
+    assert "2 of 3 columns beat noise (error rate 0.05 per column)" in per_feature_text
+    assert "were none of them related to the target, 0.15 would still pass on average" in per_feature_text
 
 
 def test_from_a_pipeline_per_original_column_with_its_history():

@@ -90,7 +90,9 @@ class ImportanceReport:
         Each column's p-value against shuffled shadow columns.
     beats_noise : array-like of bool, shape (n_columns,), default=None
         The noise decision per column; default, when ``pvalues`` and
-        ``noise_alpha`` are given: ``pvalues <= noise_alpha``.
+        ``noise_alpha`` are given: the Benjamini-Hochberg rule at
+        ``noise_alpha`` with ``noise_control="fdr"``, else
+        ``pvalues <= noise_alpha``.
     noise_alpha : float, default=None
         The error rate the decision was made at.
     noise_control : {"fdr", "per_feature"}, default=None
@@ -182,7 +184,7 @@ class ImportanceReport:
         self.importances_std = _optional_array(importances_std, float)
         self.pvalues = _optional_array(pvalues, float)
         if beats_noise is None and self.pvalues is not None and noise_alpha is not None:
-            beats_noise = self.pvalues <= noise_alpha
+            beats_noise = _decision(self.pvalues, noise_alpha, noise_control)
         self.beats_noise = _optional_array(beats_noise, bool)
         self.noise_alpha = noise_alpha
         self.noise_control = noise_control
@@ -460,8 +462,8 @@ class ImportanceReport:
             rate = (
                 f"The decision holds each column to an error rate of {alpha:g}: a column unrelated to the "
                 f"target is said to beat noise with a chance of at most {alpha:.0%}. There is no correction "
-                f"for testing {len(self.importances)} columns: up to about {expected:.1f} of them may pass by "
-                "chance."
+                f"for testing {len(self.importances)} columns: were none of them related to the target, "
+                f"{expected:.2g} would still pass on average."
             )
         else:
             rate = f"A column beats noise when its p-value is at most {alpha:g}."
@@ -694,6 +696,15 @@ class ImportanceReport:
 # ------------------------------------------------------------------ helpers
 
 _BEATS, _NOISE = "#3b75af", "#b8b8b8"
+
+
+def _decision(pvalues: np.ndarray, alpha: float, control: str | None) -> np.ndarray:
+    if control == "fdr":
+        # scipy's Benjamini-Hochberg, as VIANNSelector decides (the selection layer is not imported here)
+        from scipy.stats import false_discovery_control
+
+        return np.asarray(false_discovery_control(pvalues, method="bh")) <= alpha
+    return pvalues <= alpha
 
 
 def _optional_array(values: Any, dtype: type) -> np.ndarray | None:
