@@ -347,6 +347,14 @@ def viann_fdr(case):
     )
 
 
+def viann_fdr_one_fit(case):
+    """The candidate default that lost on the development half: one fit with all the shadows."""
+    from viann_sklearn import VIANNSelector
+
+    selector = VIANNSelector(_network(case.task, case.seed), alpha=Q, n_fits=1, random_state=case.seed)
+    return selector.fit(case.X, case.y).get_support()
+
+
 def viann_per_feature(case):
     from viann_sklearn import VIANNSelector
 
@@ -400,7 +408,10 @@ METHODS = {
     "BorutaPy": boruta,
     "knockpy (defaults)": knockoffs,
     "permutation + BH": permutation_bh,
+    # Candidates, run only when named with --methods:
+    "VIANNSelector (fdr, n_fits=1)": viann_fdr_one_fit,
 }
+CANDIDATES = ("VIANNSelector (fdr, n_fits=1)",)
 CHEAP = ("VIANNSelector (fdr, default)", "VIANNSelector (per_feature)", "knockpy (defaults)")
 
 
@@ -551,7 +562,7 @@ def main(argv=None):
     tables = load_corpus()
     if args.half != "both":
         tables = [table for table in tables if table.half == args.half]
-    methods = args.methods or list(METHODS)
+    methods = args.methods or [method for method in METHODS if method not in CANDIDATES]
     runs = args.runs
     if args.quick:
         tables = tables[:: max(1, len(tables) // 6)][:6]
