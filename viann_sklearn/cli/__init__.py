@@ -3,7 +3,7 @@
 - ``main.py``: ``main``, which hands the command line to its command;
 - ``parsing.py``: the parser, and the checks of the options before any work;
 - ``rank.py``: ``viann rank``: the target, the folds, the fits, the noise and baseline checks;
-- ``report.py``: the ranking as a table, JSON or CSV, the chart, notes and the progress bar;
+- ``report.py``: the ranking as a table, JSON or CSV, the chart, the HTML page, notes and the progress bar;
 - ``predict.py``: ``viann predict``;
 - ``table.py``: reading a table and deciding what each column becomes;
 - ``persist.py``: saving a model without pickle, and loading it back;

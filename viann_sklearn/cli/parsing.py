@@ -9,6 +9,7 @@ are checked here, before any training; a mistake raises ``UsageError``, which
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -232,10 +233,9 @@ def _check_options(args: argparse.Namespace) -> None:
             )
     if args.report:
         _check_output_path(args.report, "--report")
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            raise UsageError("--report needs matplotlib: pip install 'viann-sklearn[cli]'") from None
+        # Found, not imported: with matplotlib loaded before them, the first fit is 0.3 s slower.
+        if importlib.util.find_spec("matplotlib") is None:
+            raise UsageError("--report needs matplotlib: pip install 'viann-sklearn[cli]'")
     if args.save:
         _check_output_path(args.save, "--save")
         _skops()

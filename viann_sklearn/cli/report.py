@@ -1,5 +1,5 @@
 """Turning the results of ``viann rank`` into output: the ranked rows, as a table, JSON or CSV,
-the score line, the chart; notes, warnings and the progress bar on stderr.
+the score line, the chart, the HTML page (``--report``); notes, warnings and the progress bar on stderr.
 
 stdout holds only the result, so that it stays machine-readable; everything else goes to stderr.
 """
