@@ -14,7 +14,7 @@ from viann_sklearn import VIANNClassifier, VIANNRegressor
 from viann_sklearn.training.batches import TensorBatches
 from viann_sklearn.training.monitors import report_epochs
 from viann_sklearn.training.net import LeanNet
-from viann_sklearn.training.solvers import fused_supported
+from viann_sklearn.training.solvers import _flushing_subnormals, fused_supported, subnormals_flushed
 
 FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.1, max_iter=8, random_state=0, early_stopping=False)
 
@@ -163,3 +163,29 @@ def test_report_epochs_hears_every_epoch_and_the_early_stop():
     with report_epochs(lambda *epoch: heard.append(epoch)):
         VIANNClassifier(**dict(FAST, max_iter=50, tol=10.0, n_iter_no_change=1)).fit(X, y)
     assert heard[-1][2] is True and len(heard) < 50
+
+
+@pytest.mark.parametrize("caller_flushes", [False, True])
+def test_a_fit_flushes_subnormals_while_it_trains_and_restores_the_callers_mode(caller_flushes):
+    # Adam's second moments of weights that only decay fall below float32's smallest normal
+    # number, and every operation on such numbers takes the CPU's slow path.
+    modes_while_training = []
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 3)), np.arange(60) % 2
+    torch.set_flush_denormal(caller_flushes)
+    try:
+        with report_epochs(lambda *epoch: modes_while_training.append(_flushing_subnormals())):
+            VIANNClassifier(**dict(FAST, max_iter=2, solver="adam")).fit(X, y)
+        assert modes_while_training == [True, True]
+        assert _flushing_subnormals() is caller_flushes
+    finally:
+        torch.set_flush_denormal(False)
+
+
+def test_subnormals_flushed_turns_subnormal_results_into_zero_on_the_cpu_only():
+    smallest_normal = torch.finfo(torch.float32).tiny
+    with subnormals_flushed("cpu"):
+        assert float(torch.tensor(smallest_normal) / 4) == 0.0
+    assert float(torch.tensor(smallest_normal) / 4) > 0.0
+    with subnormals_flushed("meta"):  # another device: the CPU's mode is left alone
+        assert float(torch.tensor(smallest_normal) / 4) > 0.0

@@ -26,7 +26,7 @@ from ..training.batches import TrainingRows
 from ..training.loop import train_in_memory
 from ..training.mlp import LOSSES, MultiLayerPerceptron
 from ..training.net import build_net
-from ..training.solvers import fit_lbfgs, optimizer_settings, seeded_torch
+from ..training.solvers import fit_lbfgs, optimizer_settings, seeded_torch, subnormals_flushed
 from ..training.tensors import row_chunks, to_tensor
 from .early_stopping import baseline_score, patience, split_validation, wants_validation
 from .inputs import checked_sample_weight, column_mean_and_scale, column_ranges
@@ -242,7 +242,7 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
         memory, L-BFGS or over a stream, through ``training.loop.train_epochs``)
         and returns L-BFGS's reason to stop without converging, or None.
         """
-        with seeded_torch(seed, device):
+        with seeded_torch(seed, device), subnormals_flushed(device):
             if continuing:
                 net = self.net_
                 self._continue_net(net, batch_size, device, new_optimizer=not incremental)
