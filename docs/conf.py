@@ -75,6 +75,7 @@ html_sidebars = {
         "getting_started",
         "user_guide",
         "command_line",
+        "report",
         "streaming",
         "trust",
         "fidelity",
