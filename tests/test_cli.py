@@ -54,8 +54,8 @@ def test_rank_prints_one_row_per_original_column_and_the_score(table, capsys):
 def test_progress_goes_to_stderr_unless_quiet(table, capsys):
     assert main(["rank", str(table), "--target", "label", "--json", *FAST[:-1]]) == 0
     captured = capsys.readouterr()
-    # 3 folds and the noise baseline's fit
-    assert "Training 4 network(s) on 200 rows x 3 columns (classification)" in captured.err
+    # 3 folds and the noise baseline's 3 fits (FDR control pools the shadows of three)
+    assert "Training 6 network(s) on 200 rows x 3 columns (classification)" in captured.err
     result = json.loads(captured.out)  # stdout stays machine-readable
     assert {"columns", "score"} <= set(result)
     assert main(["rank", str(table), "--target", "label", *FAST]) == 0
@@ -479,3 +479,24 @@ def test_a_logical_target_with_missing_values_is_a_classification(tmp_path, caps
     pd.DataFrame({"x": x, "y": y}).to_csv(path, index=False)
     assert _rank(path, "--json") == 0  # was: "Supported target types are: ('binary', 'multiclass')"
     assert json.loads(capsys.readouterr().out)["score"]["metric"] == "accuracy"
+
+
+def test_a_closed_pipe_ends_quietly_without_a_traceback(table):
+    # `viann rank ... | head -0`: the reader is gone before the ranking is printed.
+    command = [
+        sys.executable,
+        "-m",
+        "viann_sklearn",
+        "rank",
+        str(table),
+        "--target",
+        "label",
+        *FAST,
+        "--noise-alpha",
+        "0",
+    ]
+    ranking = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ranking.stdout.close()
+    stderr = ranking.stderr.read().decode()
+    assert ranking.wait(timeout=120) == 141
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr

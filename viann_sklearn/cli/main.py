@@ -9,6 +9,7 @@ and output paths are checked before any training (``parsing.py``).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -32,17 +33,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.command_line = ["viann", *argv]  # for the report's "to run it again"
     try:
-        if args.command == "demo":
-            if args.top is not None and args.top < 1:
-                raise UsageError("--top must be at least 1")
-            rank_breast_cancer(seed=args.seed, top=args.top)
-            return 0
-        if args.command == "predict":
-            return _predict(args)
-        return _rank(args)
+        code = _run(args)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below rather than at exit
+        return code
     except UsageError as error:
         print(f"viann: error: {error}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
         print("viann: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `viann rank ... | head` closed the pipe: not an error to report. Python
+        # flushes stdout again at exit; pointing it at devnull keeps that quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command that a closed pipe stopped
+
+
+def _run(args) -> int:
+    if args.command == "demo":
+        if args.top is not None and args.top < 1:
+            raise UsageError("--top must be at least 1")
+        rank_breast_cancer(seed=args.seed, top=args.top)
+        return 0
+    if args.command == "predict":
+        return _predict(args)
+    return _rank(args)

@@ -56,7 +56,8 @@ def _rank(args: argparse.Namespace) -> int:
     if args.n_jobs == "auto":
         args.n_jobs = -1 if len(X) >= PARALLEL_MIN_ROWS else 1
     n_fits = (args.repeats + folds.get_n_splits() if args.repeats else folds.get_n_splits()) + bool(args.save)
-    n_fits += bool(args.noise_alpha)
+    n_noise_fits = _noise_fits(args)
+    n_fits += n_noise_fits
     progress = _Progress(quiet=args.quiet, total_epochs=n_fits * args.max_iter)
     progress.say(f"Training {n_fits} network(s) on {len(X)} rows x {len(plan.used)} columns ({task}):")
     ranking_fits = f"{args.repeats} seeds on all rows" if args.repeats else f"{folds.get_n_splits()} folds"
@@ -81,7 +82,10 @@ def _rank(args: argparse.Namespace) -> int:
             scores = result.scores if not args.repeats else _cross_val_scores(model, X, y, folds, args)
             baseline = _baseline_scores(X, y, task, folds)
             if args.noise_alpha:
-                progress.say("- the noise baseline: all rows, with a shuffled copy of every column")
+                progress.say(
+                    f"- the noise baseline: {n_noise_fits} fit(s) on all rows, each with fresh shuffled copies "
+                    "of the columns"
+                )
             noise = _noise_pvalues(preprocessor(plan), task, X, y, args) if args.noise_alpha else None
             if args.save:
                 progress.say(f"- the model to save: all rows, for {args.save}")
@@ -256,6 +260,15 @@ def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Names
     groups = [[position[feature] for feature in features] for features in sources.values()]
     column_pvalues = simes_within_groups(model[-1].pvalues_, groups)
     return {str(column): float(pvalue) for column, pvalue in zip(sources, column_pvalues)}
+
+
+def _noise_fits(args: argparse.Namespace) -> int:
+    """How many networks the noise baseline trains: VIANNSelector's ``n_fits="auto"`` for the control."""
+    from ..selection.selector import AUTO_FDR_FITS
+
+    if not args.noise_alpha:
+        return 0
+    return AUTO_FDR_FITS if args.noise_control == "fdr" else 1
 
 
 def _noise_cutoff(column_pvalues: np.ndarray, args: argparse.Namespace) -> float:
