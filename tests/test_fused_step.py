@@ -247,6 +247,12 @@ def test_a_module_with_hooks_or_frozen_weights_needs_autograd():
     assert "frozen" in fused_step_for(net)[1]
 
 
+def test_a_module_off_the_cpu_trains_through_autograd_until_a_gpu_has_checked_the_fused_step():
+    net = LeanNet(MultiLayerPerceptron(4, (3,), 2), criterion=LOSSES["cross_entropy"], train_split=None).initialize()
+    net.module_.to("meta")  # a device with every kernel's shapes and none of its numbers
+    assert "on the CPU only" in fused_step_for(net)[1]
+
+
 def test_parameter_gradient_hooks_need_autograd():
     net = LeanNet(MultiLayerPerceptron(4, (3,), 2), criterion=LOSSES["cross_entropy"], train_split=None).initialize()
     net.module_.layers[0].weight.register_hook(lambda gradient: gradient)

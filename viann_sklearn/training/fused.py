@@ -79,6 +79,9 @@ def fused_step_for(net):
     parameters = list(module.parameters())
     if not all(parameter.requires_grad for parameter in parameters):
         return None, "some parameters are frozen"
+    if any(parameter.device.type != "cpu" for parameter in parameters):
+        # Every kernel it calls exists on CUDA too, but no GPU has checked it against autograd yet.
+        return None, "the fused step is checked against autograd on the CPU only"
     return FusedStep(module, criterion, optimizer), None
 
 

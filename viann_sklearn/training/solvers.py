@@ -47,7 +47,7 @@ def subnormals_flushed(device):
     penalty, such as Adam at ``alpha=1.0`` on the digits at batch 32) shrink
     towards 0, and they and Adam's moments fall below the smallest normal
     float32 (1.2e-38). Every operation on such subnormal numbers takes the
-    CPU's slow path: that fit took four times as long as SGD's, in the
+    CPU's slow path: that fit took five times as long as SGD's, in the
     matrix products and in the update alike. Flushed, as TensorFlow's CPU
     kernels flush them, numbers below that bound become 0 instead; no fit of
     ``tests/test_unchanged_numbers.py`` changed. The mode belongs to the
