@@ -6,8 +6,9 @@ Compares, in one process, with runs alternated and medians of ratios reported:
    inputs standardised inside the network, normal(0, 0.05) weights, early stopping
    on a 10 % validation split), for every solver (sgd, adam, lbfgs), MLP 50-100-50,
    60 epochs, on breast_cancer and digits at batch 32 and 256, against a hand-written
-   PyTorch loop doing the same training and ``MLPClassifier`` given the same settings.
-   Expected, in the worst configuration: ours <= 1.3x the loop and <= 1.0x MLPClassifier.
+   PyTorch loop doing the same training and ``MLPClassifier`` given the same settings,
+   and the training path each fit took (the fused step, or autograd and why).
+   Expected, in every configuration: ours <= 1.0x MLPClassifier (and <= 1.3x the loop).
 2. The tracking overhead: ``importance_on=None`` vs ``"epoch"`` vs ``"batch"``.
 3. The cost of each importance method beyond the fit -- VIANN (its tracking
    overhead), ``permutation_importance(n_repeats=5)`` on the fitted net, and
@@ -17,12 +18,23 @@ Compares, in one process, with runs alternated and medians of ratios reported:
    peak memory near one float32 copy of the data plus the model.
 5. Predict throughput: ``predict_proba`` on 100,000 rows vs a bare ``model(X)`` in
    large chunks. Expected: within 1.5x.
+6. Larger data: 200,000 x 50 (10 epochs) and 10^6 x 100 (one epoch), two classes,
+   hidden (100,), batch "auto" (200), ``early_stopping=False``: ours at the defaults,
+   ours forced onto the autograd path, and ``StandardScaler`` + ``MLPClassifier`` with
+   the same settings; GFLOP/s of each fit beside the machine's measured matmul rate at
+   the step's shapes (and at 1024 x 1024). Expected: ours <= 0.6x MLPClassifier.
+
+Every ratio is measured in the same run, contenders alternating. ``--threads N`` sets
+torch's intra-op threads and the BLAS threads numpy uses (MLPClassifier's) to N, so
+that both sides get the same; pin the process (``taskset -c 1``) for one core.
 
 Usage::
 
-    python benchmarks/speed.py            # the full run, several minutes
-    python benchmarks/speed.py --quick    # a smoke test of every section
-    python benchmarks/speed.py --only-fit # section 1 alone
+    python benchmarks/speed.py              # the full run, several minutes
+    python benchmarks/speed.py --quick      # a smoke test of every section
+    python benchmarks/speed.py --only-fit   # section 1 alone
+    python benchmarks/speed.py --only-large # section 6 alone
+    taskset -c 1 python benchmarks/speed.py --threads 1 --only-fit --only-large  # one core
 """
 
 import argparse
@@ -32,6 +44,7 @@ import subprocess
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -41,8 +54,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 from torch import nn
 
+import viann_sklearn.training.loop as training_loop
 from viann_sklearn import VIANNClassifier
 
 HIDDEN = (50, 100, 50)
@@ -280,9 +295,11 @@ def fit_section(configs, epochs, rounds):
         f"every solver; median seconds over {rounds} alternated rounds, and medians of per-round ratios"
     )
     print(
-        f"{'solver':<7}{'data':<14}{'batch':>6}{'ours':>8}{'loop':>8}{'MLPClf':>8}{'ours/loop':>11}{'ours/MLPClf':>13}"
+        f"{'solver':<7}{'data':<14}{'batch':>6}{'ours':>8}{'loop':>8}{'MLPClf':>8}{'ours/loop':>11}"
+        f"{'ours/MLPClf':>13}  path"
     )
     worst = {"loop": (0.0, ""), "mlp": (0.0, "")}
+    paths = {}
     for solver in SOLVERS:
         for data_name, batch_size in configs:
             if solver == "lbfgs" and batch_size != configs[0][1]:
@@ -290,7 +307,11 @@ def fit_section(configs, epochs, rounds):
             X, y = load(data_name)
             # Iterations each contender runs: the epochs, or for L-BFGS as many as
             # ours took (it may converge first); ratios are per iteration.
-            iterations = {"ours": ours(X, y, solver, batch_size, epochs).n_iter_}
+            first_fit = ours(X, y, solver, batch_size, epochs)
+            iterations = {"ours": first_fit.n_iter_}
+            path, _, reason = first_fit.net_.training_path_.partition(": ")
+            if reason:
+                paths[path] = reason
             loop_iterations = iterations["ours"] if solver == "lbfgs" else epochs
             iterations["loop"] = loop_iterations
             iterations["mlp"] = mlp_classifier(X, y, solver, batch_size, epochs)[-1].n_iter_
@@ -310,13 +331,15 @@ def fit_section(configs, epochs, rounds):
             print(
                 f"{solver:<7}{data_name:<14}{'full' if solver == 'lbfgs' else batch_size:>6}"
                 + "".join(f"{np.median(seconds[n]):>8.2f}" for n in ("ours", "loop", "mlp"))
-                + f"{ratio_loop:>11.2f}{ratio_mlp:>13.2f}"
+                + f"{ratio_loop:>11.2f}{ratio_mlp:>13.2f}  {path}"
             )
     print(
         "ours: VIANNClassifier at its defaults (early_stopping='auto': a 10 % validation split scored every\n"
         "epoch), with n_iter_no_change=inf so that every contender runs the same epochs. loop: the same\n"
         "training written by hand (see hand_written_loop). MLPClf: StandardScaler + MLPClassifier with the\n"
-        "same settings and early_stopping=True. L-BFGS rows are scaled to seconds per iteration x epochs."
+        "same settings and early_stopping=True. L-BFGS rows are scaled to seconds per iteration x epochs.\n"
+        "path: the fused step (training/fused.py) or autograd"
+        + "".join(f"; {path}: {reason}" for path, reason in paths.items())
     )
     print(
         f"Worst configuration: ours/loop {worst['loop'][0]:.2f} ({worst['loop'][1]}; target <= 1.3), "
@@ -480,6 +503,171 @@ def predict_section(n_rows, n_features, rounds):
     )
 
 
+# Section 6: the issue's larger problems, (rows, features, epochs).
+LARGE_PROBLEMS = [(200_000, 50, 10), (1_000_000, 100, 1)]
+LARGE_HIDDEN = (100,)
+LARGE_BATCH = 200  # batch_size="auto" on these sizes
+
+
+@contextmanager
+def autograd_path():
+    """Fits inside train the built-in MLP through skorch's train_step and autograd, as before the fused step."""
+    fused_step_for = training_loop.fused_step_for
+    training_loop.fused_step_for = lambda net: (None, "forced by benchmarks/speed.py")
+    try:
+        yield
+    finally:
+        training_loop.fused_step_for = fused_step_for
+
+
+def step_flops(n_rows, widths):
+    """Floating-point operations of the matrix products of a training step on ``n_rows`` rows.
+
+    Per layer (n_in -> n_out): 2 n n_in n_out for the forward product, as many for the
+    weight gradient, and as many again for the gradient of the layer's input, which
+    the first layer does not need. Elementwise work (activations, loss, update) is left out.
+    """
+    layers = list(zip(widths[:-1], widths[1:]))
+    return sum(2 * n_rows * n_in * n_out * (2 if index == 0 else 3) for index, (n_in, n_out) in enumerate(layers))
+
+
+def matmul_rate(n_rows, widths, seconds=0.5):
+    """GFLOP/s of the step's matrix products alone, at its shapes, in a tight loop (float32, preallocated).
+
+    The forward ``addmm`` per layer, the weight gradient ``grad.t() @ input``, the
+    input gradient ``grad @ W``: what the fused step computes, without anything else.
+    """
+    generator = torch.Generator().manual_seed(0)
+    layers = list(zip(widths[:-1], widths[1:]))
+    inputs = [torch.randn(n_rows, n_in, generator=generator) for n_in, _ in layers]
+    weights = [torch.randn(n_out, n_in, generator=generator) for n_in, n_out in layers]
+    biases = [torch.randn(n_out, generator=generator) for _, n_out in layers]
+    gradients = [torch.randn(n_rows, n_out, generator=generator) for _, n_out in layers]
+    outputs = [torch.empty(n_rows, n_out) for _, n_out in layers]
+    weight_gradients = [torch.empty_like(weight) for weight in weights]
+    input_gradients = [torch.empty_like(layer_input) for layer_input in inputs]
+
+    def products():
+        for index in range(len(layers)):
+            torch.addmm(biases[index], inputs[index], weights[index].t(), out=outputs[index])
+            torch.mm(gradients[index].t(), inputs[index], out=weight_gradients[index])
+            if index > 0:
+                torch.mm(gradients[index], weights[index], out=input_gradients[index])
+
+    return _rate(products, step_flops(n_rows, widths), seconds)
+
+
+def square_matmul_rate(size=1024, seconds=0.5):
+    """GFLOP/s of one float32 ``size x size`` matrix product: what the CPU reaches on large products."""
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    out = torch.empty(size, size)
+    return _rate(lambda: torch.mm(a, b, out=out), 2 * size**3, seconds)
+
+
+def _rate(work, flops, seconds):
+    work()
+    repeats, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        work()
+        repeats += 1
+    return flops * repeats / (time.perf_counter() - started) / 1e9
+
+
+def large_data(n_rows, n_features):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_rows, n_features), dtype=np.float32)
+    y = (X[:, 0] + X[:, 1] + 0.5 * rng.standard_normal(n_rows, dtype=np.float32) > 0).astype(np.int64)
+    return X, y
+
+
+def large_ours(X, y, epochs):
+    return VIANNClassifier(
+        hidden_layer_sizes=LARGE_HIDDEN, max_iter=epochs, early_stopping=False, n_iter_no_change=np.inf, random_state=0
+    ).fit(X, y)
+
+
+def large_mlp_classifier(X, y, epochs):
+    return make_pipeline(
+        StandardScaler(),
+        MLPClassifier(
+            hidden_layer_sizes=LARGE_HIDDEN,
+            solver="sgd",
+            batch_size=LARGE_BATCH,
+            max_iter=epochs,
+            early_stopping=False,
+            n_iter_no_change=np.inf,
+            random_state=0,
+            alpha=DEFAULTS["alpha"],
+            learning_rate_init=DEFAULTS["learning_rate_init"],
+            momentum=DEFAULTS["momentum"],
+            nesterovs_momentum=DEFAULTS["nesterovs_momentum"],
+        ),
+    ).fit(X, y)
+
+
+def time_large_problem(n_rows, n_features, epochs, rounds):
+    """Seconds of each contender on one larger problem, and the paths ours took (its data freed on return)."""
+    X, y = large_data(n_rows, n_features)
+    path = large_ours(X[:2000], y[:2000], 1).net_.training_path_
+    with autograd_path():
+        reference_path = large_ours(X[:2000], y[:2000], 1).net_.training_path_
+
+    def with_autograd():
+        with autograd_path():
+            large_ours(X, y, epochs)
+
+    seconds = alternate(
+        {
+            "ours": lambda: large_ours(X, y, epochs),
+            "autograd": with_autograd,
+            "mlp": lambda: large_mlp_classifier(X, y, epochs),
+        },
+        rounds,
+    )
+    return seconds, path, reference_path
+
+
+def large_section(problems, rounds):
+    print(
+        f"6. Larger data: hidden {LARGE_HIDDEN}, batch {LARGE_BATCH}, early_stopping=False, 2 classes; median "
+        f"seconds over {rounds} alternated rounds, medians of per-round ratios"
+    )
+    print(
+        f"{'data':<18}{'epochs':>7}{'ours':>8}{'autograd':>10}{'MLPClf':>8}{'ours/MLPClf':>13}"
+        f"{'autograd/MLPClf':>17}{'GFLOP/s ours':>14}{'MLPClf':>8}{'matmul at shape':>17}  path"
+    )
+    worst = 0.0
+    for n_rows, n_features, epochs in problems:
+        seconds, path, reference_path = time_large_problem(n_rows, n_features, epochs, rounds)
+        gc.collect()
+        widths = [n_features, *LARGE_HIDDEN, 2]
+        # The training step's products over all rows of all epochs (MLPClassifier has one
+        # logistic output for two classes, so a little less: counted with its own widths).
+        flops = {
+            "ours": step_flops(n_rows, widths) * epochs,
+            "mlp": step_flops(n_rows, [n_features, *LARGE_HIDDEN, 1]) * epochs,
+        }
+        rates = {name: flops[name] / float(np.median(seconds[name])) / 1e9 for name in flops}
+        ratio, reference_ratio = median_ratio(seconds, "ours", "mlp"), median_ratio(seconds, "autograd", "mlp")
+        worst = max(worst, ratio)
+        print(
+            f"{f'{n_rows:,} x {n_features}':<18}{epochs:>7}"
+            + "".join(
+                f"{np.median(seconds[name]):>{width}.2f}" for name, width in (("ours", 8), ("autograd", 10), ("mlp", 8))
+            )
+            + f"{ratio:>13.2f}{reference_ratio:>17.2f}{rates['ours']:>14.1f}{rates['mlp']:>8.1f}"
+            f"{matmul_rate(LARGE_BATCH, widths):>17.1f}  {path}"
+        )
+    print(
+        "ours: VIANNClassifier(early_stopping=False) at its other defaults. autograd: the same, forced onto the\n"
+        f"autograd path ({reference_path!r}). MLPClf: StandardScaler + MLPClassifier(solver='sgd') with the same\n"
+        "settings. GFLOP/s: the matrix products of forward and backward passes (see step_flops) over the fit's\n"
+        "seconds; matmul at shape: those products alone, at the step's shapes, in a tight loop. "
+        f"One float32 1024 x 1024 product: {square_matmul_rate():.1f} GFLOP/s."
+    )
+    print(f"Worst configuration: ours/MLPClassifier {worst:.2f} (target <= 0.6)\n")
+
+
 def importance_problems(n_rows, widths, epochs):
     """Synthetic classification tables of ``n_rows`` rows at each width, 10 informative columns."""
     problems = []
@@ -495,9 +683,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: check that every section runs")
     parser.add_argument("--rounds", type=int, default=None, help="alternated rounds (default 5; 1 with --quick)")
-    parser.add_argument("--only-fit", action="store_true", help="run section 1 alone")
+    parser.add_argument("--only-fit", action="store_true", help="run section 1 (with --only-large: and 6)")
+    parser.add_argument("--only-large", action="store_true", help="run section 6 (with --only-fit: and 1)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch's and the BLAS's threads, the same for every contender"
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 5)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+        threadpool_limits(args.threads)  # numpy's BLAS, which MLPClassifier computes with
     started = time.perf_counter()
     defaults_in_use()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads\n")
@@ -509,14 +704,19 @@ def main(argv=None):
         importance_cost_section(importance_problems(500, [20], epochs=2), rounds, sampled_columns=2)
         scale_section([10_000], n_features=100)
         predict_section(20_000, 100, rounds)
-    elif args.only_fit:
-        fit_section(configs, epochs=EPOCHS, rounds=rounds)
+        large_section([(4_000, 20, 2)], rounds)
+    elif args.only_fit or args.only_large:
+        if args.only_fit:
+            fit_section(configs, epochs=EPOCHS, rounds=rounds)
+        if args.only_large:
+            large_section(LARGE_PROBLEMS, rounds=min(rounds, 3))
     else:
         fit_section(configs, epochs=EPOCHS, rounds=rounds)
         tracking_section(configs, epochs=EPOCHS, rounds=rounds)
         importance_cost_section(importance_problems(5_000, [20, 200, 2_000], epochs=20), 3, sampled_columns=4)
         scale_section([10_000, 100_000, 1_000_000], n_features=100)
         predict_section(100_000, 100, rounds)
+        large_section(LARGE_PROBLEMS, rounds=min(rounds, 3))
     print(f"Total time: {time.perf_counter() - started:.0f} s")
 
 
