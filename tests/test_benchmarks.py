@@ -88,6 +88,12 @@ def test_selection_benchmark_quick_sample_reports_every_table_kind():
         "--out",
         str(ROOT / "build" / "selection_quick"),
     )
-    for section in ("Decisions on real tables", "Realised false-discovery rate", "Pure noise", "The corpus"):
+    for section in (
+        "Decisions on real tables",
+        "Realised false-discovery rate",
+        "Pure noise",
+        "Small tables",
+        "The corpus",
+    ):
         assert section in output
     assert "| development |" in output and "| confirmation |" in output

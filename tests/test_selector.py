@@ -180,3 +180,13 @@ def test_few_rows_warn_and_still_select(two_signals):
     with pytest.warns(UserWarning, match="only 12 samples"):
         selector = VIANNSelector(VIANNClassifier(**NET), random_state=0).fit(X[:12], y[:12])
     assert selector.get_support().shape == (8,)
+
+
+def test_wide_data_gets_more_fits_so_that_fdr_control_can_keep_features():
+    # 751 columns at alpha 0.05: 3 fits of 500 shadows would leave p-values above 10 * alpha / 751.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 751)), rng.integers(0, 2, size=60)
+    selector = VIANNSelector(VIANNClassifier(hidden_layer_sizes=(4,), max_iter=2), random_state=0).fit(X, y)
+    assert (selector.n_fits_, selector.n_shadows_) == (4, 500)
+    assert 1 / (selector.n_fits_ * selector.n_shadows_ + 1) <= 10 * 0.05 / 751
+    assert VIANNSelector(VIANNClassifier(), control="per_feature")._checked_n_fits(751) == 1

@@ -17,7 +17,7 @@ import numpy as np
 from ..inspection.importances import importance_uncertainty
 from ..training.monitors import report_epochs
 from .parsing import PARALLEL_MIN_ROWS, UsageError, _check_options, _need_pandas
-from .report import _format, _Progress, _ranked_rows, _save_plot, _save_report, _say, _warn
+from .report import _format, _noise_fits, _Progress, _ranked_rows, _save_plot, _save_report, _say, _warn
 
 #: Below this many rows a ranking is reported, but with a warning that it can say little.
 FEW_ROWS = 50
@@ -260,15 +260,6 @@ def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Names
     groups = [[position[feature] for feature in features] for features in sources.values()]
     column_pvalues = simes_within_groups(model[-1].pvalues_, groups)
     return {str(column): float(pvalue) for column, pvalue in zip(sources, column_pvalues)}
-
-
-def _noise_fits(args: argparse.Namespace) -> int:
-    """How many networks the noise baseline trains: VIANNSelector's ``n_fits="auto"`` for the control."""
-    from ..selection.selector import AUTO_FDR_FITS
-
-    if not args.noise_alpha:
-        return 0
-    return AUTO_FDR_FITS if args.noise_control == "fdr" else 1
 
 
 def _noise_cutoff(column_pvalues: np.ndarray, args: argparse.Namespace) -> float:

@@ -81,6 +81,15 @@ def _format(
     return "\n".join([*lines, "", *footer])
 
 
+def _noise_fits(args: argparse.Namespace) -> int:
+    """How many networks the noise baseline trains: VIANNSelector's ``n_fits="auto"`` for the control."""
+    from ..selection.selector import AUTO_FDR_FITS
+
+    if not args.noise_alpha:
+        return 0
+    return AUTO_FDR_FITS if args.noise_control == "fdr" else 1
+
+
 def _noise_line(args: argparse.Namespace) -> str:
     """What "beats noise" promises, in the words of the error rate it controls."""
     if args.noise_control == "fdr":
@@ -90,7 +99,9 @@ def _noise_line(args: argparse.Namespace) -> str:
         )
     else:
         rule = f"noise p <= {args.noise_alpha:g}: each column unrelated to the target passes with that chance"
-    return f"beats noise: more important than shuffled copies of the columns, {rule}; one fit on all rows"
+    fits = _noise_fits(args)
+    on_rows = "one fit on all rows" if fits == 1 else f"{fits} fits on all rows, their shadows pooled"
+    return f"beats noise: more important than shuffled copies of the columns, {rule}; {on_rows}"
 
 
 def _left_out_line(left_out: dict[str, str]) -> str:

@@ -27,6 +27,11 @@ MIN_AUTO_SHADOWS, MAX_AUTO_SHADOWS = 50, 500
 # took the signal's p-values from 0.02 to 0.1-0.3), so the shadows of a few
 # fits, each as large as one, are pooled instead.
 AUTO_FDR_FITS = 3
+# Wide data: more fits, up to MAX_AUTO_FDR_FITS, until the pooled p-values (at
+# MAX_AUTO_SHADOWS a fit) reach alpha * ENOUGH_DISCOVERIES / n_features, where
+# Benjamini-Hochberg keeps that many features that beat every shadow. Without
+# it, 2,000 TF-IDF columns at 1,500 pooled shadows could keep nothing at all.
+MAX_AUTO_FDR_FITS, ENOUGH_DISCOVERIES = 10, 10
 
 
 class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
@@ -85,10 +90,13 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         How many networks to train, each on X with fresh shadows (and, from the
         second on, another ``random_state``); their shadow counts are pooled,
         so the smallest p-value is ``1 / (n_fits * n_shadows + 1)``, and
-        ``alpha`` needs ``n_fits * n_shadows >= 1 / alpha - 1``. "auto": 3 with
-        ``control="fdr"`` (Benjamini-Hochberg needs p-values near
-        ``alpha / n_features``), 1 with ``"per_feature"``. The cost is that
-        many fits of the network on ``n_features + n_shadows`` columns.
+        ``alpha`` needs ``n_fits * n_shadows >= 1 / alpha - 1``. "auto" with
+        ``control="fdr"``: 3 (Benjamini-Hochberg needs p-values near
+        ``alpha / n_features``), and on wide data more, up to 10, so that the
+        pooled p-values reach ``10 * alpha / n_features`` (ten features that
+        beat every shadow can then be kept): 8 fits for 2,000 columns at
+        ``alpha=0.05``. 1 with ``"per_feature"``. The cost is that many fits
+        of the network on ``n_features + n_shadows`` columns.
     random_state : int, RandomState instance or None, default=None
         Seeds the shadows' shuffles. The network is seeded by its own
         ``random_state``.
@@ -206,7 +214,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
-        n_fits = self._checked_n_fits()
+        n_fits = self._checked_n_fits(n_features)
         n_shadows = self._checked_n_shadows(n_features, n_fits)
         varying = np.flatnonzero(_varying_columns(X))
         if len(varying) == 0:
@@ -254,10 +262,13 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self.n_fits_ = n_fits
         return self
 
-    def _checked_n_fits(self):
-        if self.n_fits == "auto":
-            return AUTO_FDR_FITS if self.control == "fdr" else 1
-        return int(self.n_fits)
+    def _checked_n_fits(self, n_features):
+        if self.n_fits != "auto":
+            return int(self.n_fits)
+        if self.control != "fdr":
+            return 1
+        wide = int(np.ceil(n_features / (self.alpha * ENOUGH_DISCOVERIES * MAX_AUTO_SHADOWS)))
+        return int(min(max(AUTO_FDR_FITS, wide), MAX_AUTO_FDR_FITS))
 
     def _checked_n_shadows(self, n_features, n_fits):
         # Enough shadows for a p-value of alpha / 2, so that a clear signal passes.
