@@ -133,8 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.05,
         metavar="ALPHA",
-        help="one more fit, with shuffled 'shadow' copies of the columns, tells which columns beat noise, "
-        "at the error rate ALPHA that --noise-control names (default: 0.05); 0 skips that fit",
+        help="three more fits (one with --noise-control per_feature), with shuffled 'shadow' copies of the "
+        "columns, tell which columns beat noise, at the error rate ALPHA that --noise-control names "
+        "(default: 0.05); 0 skips them",
     )
     fits.add_argument(
         "--noise-control",

@@ -236,7 +236,7 @@ def _pipeline(columns: Any, task: str, args: argparse.Namespace) -> Any:
 
 
 def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Namespace) -> dict[str, float]:
-    """Each original column's p-value against shadow columns, from one fit on all the rows.
+    """Each original column's p-value against shadow columns, from the selector's fits on all the rows.
 
     A column made of several features (a one-hot block) gets their Simes
     combination (:func:`~viann_sklearn.selection.noise.simes_within_groups`):
@@ -259,6 +259,7 @@ def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Names
     sources = grouped_importances(model).sources
     groups = [[position[feature] for feature in features] for features in sources.values()]
     column_pvalues = simes_within_groups(model[-1].pvalues_, groups)
+    args.noise_fits = model[-1].n_fits_  # what the footer reports
     return {str(column): float(pvalue) for column, pvalue in zip(sources, column_pvalues)}
 
 

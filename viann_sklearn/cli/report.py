@@ -82,11 +82,18 @@ def _format(
 
 
 def _noise_fits(args: argparse.Namespace) -> int:
-    """How many networks the noise baseline trains: VIANNSelector's ``n_fits="auto"`` for the control."""
+    """How many networks the noise baseline trains (or trained, once ``args.noise_fits`` is set).
+
+    Before the fit, VIANNSelector's ``n_fits="auto"`` for the control on
+    narrow data; the selector trains more on data wider than 750 features,
+    and ``_noise_pvalues`` records how many.
+    """
     from ..selection.selector import AUTO_FDR_FITS
 
     if not args.noise_alpha:
         return 0
+    if getattr(args, "noise_fits", None):
+        return int(args.noise_fits)
     return AUTO_FDR_FITS if args.noise_control == "fdr" else 1
 
 

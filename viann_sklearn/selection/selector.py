@@ -38,14 +38,15 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     """Keep the features whose VIANN importance beats noise, at a false-discovery rate you choose.
 
     ``feature_importances_`` alone cannot say whether a feature matters: every
-    feature gets a share. This selector trains the network once on the data
-    plus *shadow* columns, copies of real columns with their rows shuffled
+    feature gets a share. This selector trains the network on the data plus
+    *shadow* columns, copies of real columns with their rows shuffled
     independently (as Boruta does): inputs with the same distributions as the
     real ones but linked to nothing. The shadows' importances show how much
-    importance pure noise collects in that very training run. Each feature
-    gets a permutation p-value,
-    ``(1 + #{shadows at least as important}) / (1 + n_shadows)``: how often
-    noise looks at least as important.
+    importance pure noise collects in that very training run. It does so
+    ``n_fits`` times (3 by default under FDR control), with fresh shadows
+    each time. Each feature gets a permutation p-value,
+    ``(1 + #{shadows at least as important}) / (1 + n_shadows)``, the counts
+    pooled over the fits: how often noise looks at least as important.
 
     Which features are kept depends on ``control``:
 
@@ -61,7 +62,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     Both guarantees assume that an unrelated feature's importance is
     exchangeable with the shadows' (see Notes for what breaks that).
 
-    The network trained with shadows is only used to score; it is discarded
+    The networks trained with shadows are only used to score; they are discarded
     after ``fit``, so no shadow reaches ``n_features_in_``, a prediction,
     a pickle or ``feature_importances_``. In a :class:`~sklearn.pipeline.Pipeline`
     the next step trains on the selected real columns alone.
@@ -133,7 +134,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
 
     Notes
     -----
-    What the p-values mean: a p-value of 0.01 says that in this training run
+    What the p-values mean: a p-value of 0.01 says that in these training runs
     only 1 % of the shadows, columns known to be noise, were as important.
     Shuffling a column breaks its link to the target *and* to every other
     column. So a column that is unrelated to the target but correlated with
