@@ -80,7 +80,7 @@ def fused_step_for(net):
     if not all(parameter.requires_grad for parameter in parameters):
         return None, "some parameters are frozen"
     if any(parameter.device.type != "cpu" for parameter in parameters):
-        # Every kernel it calls exists on CUDA too, but no GPU has checked it against autograd yet.
+        # Every kernel it calls exists on CUDA too, but it is not yet checked against autograd on a GPU.
         return None, "the fused step is checked against autograd on the CPU only"
     return FusedStep(module, criterion, optimizer), None
 
