@@ -1,7 +1,8 @@
 """Feature selection: ``VIANNSelector`` and the shadow columns it tests features against.
 
 - ``selector.py``: ``VIANNSelector``;
-- ``noise.py``: shadow columns, their p-values and the noise threshold (numpy only).
+- ``noise.py``: shadow columns, their p-values, the noise threshold, Benjamini-Hochberg and Simes
+  (numpy only).
 
 Imports the estimators and the layers below them; never the CLI.
 """

@@ -1,8 +1,10 @@
-"""The noise baseline's arithmetic: shadow columns, p-values and the threshold.
+"""The noise baseline's arithmetic: shadow columns, p-values (one fit or pooled over several),
+the threshold, and the multiple-testing rules (Benjamini-Hochberg across features, Simes within
+a one-hot column).
 
 Pure numpy (and scipy.sparse for sparse X): the selector
 (:class:`viann_sklearn.VIANNSelector`) builds the shadows and trains the
-network; these functions only compare numbers.
+networks; these functions only compare numbers.
 """
 
 import math
