@@ -1,5 +1,8 @@
 """The estimators' training machinery: in-memory batches, the lean net, the fast path."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -180,6 +183,21 @@ def test_a_fit_flushes_subnormals_while_it_trains_and_restores_the_callers_mode(
         assert _flushing_subnormals() is caller_flushes
     finally:
         torch.set_flush_denormal(False)
+
+
+def test_no_worker_thread_keeps_flushing_after_the_first_fit_of_a_process():
+    # A thread starts with its creator's mode: torch's worker threads, if a fit started them while
+    # flushing, would flush every later computation of the process. In a fresh process, as a user's.
+    script = (
+        "import numpy as np, torch, warnings; warnings.simplefilter('ignore'); torch.set_num_threads(2)\n"
+        "from viann_sklearn import VIANNClassifier\n"
+        "X = np.random.default_rng(0).normal(size=(60, 4)); y = (X[:, 0] > 0).astype(int)\n"
+        "VIANNClassifier(max_iter=3, random_state=0).fit(X, y)\n"
+        "print(int((torch.full((4_000_000,), 2e-38) / 100 == 0).sum()))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "0"  # not one of the 4 million subnormal results was flushed
 
 
 def test_subnormals_flushed_turns_subnormal_results_into_zero_on_the_cpu_only():

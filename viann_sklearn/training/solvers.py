@@ -50,13 +50,19 @@ def subnormals_flushed(device):
     CPU's slow path: that fit took five times as long as SGD's, in the
     matrix products and in the update alike. Flushed, as TensorFlow's CPU
     kernels flush them, numbers below that bound become 0 instead; no fit of
-    ``tests/test_unchanged_numbers.py`` changed. The mode belongs to the
-    calling thread (and the threads it starts), so fits in other threads
-    keep theirs.
+    ``tests/test_unchanged_numbers.py`` changed.
+
+    The mode belongs to one thread, and a thread starts with its creator's.
+    torch's worker threads are therefore started first, with the caller's
+    mode, so that none of them is born flushing and keeps flushing after the
+    fit: only the calling thread flushes. The network's operations are small
+    enough (under torch's grain of 32,768 elements) to run on it.
     """
     if torch.device(device).type != "cpu":
         yield
         return
+    # One operation above the grain size starts the worker threads, if they are not running yet.
+    torch.ones(_PARALLEL_ELEMENTS).sum()
     was_flushing = _flushing_subnormals()
     if not torch.set_flush_denormal(True):  # a CPU without the instruction: nothing to do
         yield
@@ -65,6 +71,10 @@ def subnormals_flushed(device):
         yield
     finally:
         torch.set_flush_denormal(was_flushing)
+
+
+# Above torch's intra-op grain size (32,768 elements), so that this many run on the worker threads.
+_PARALLEL_ELEMENTS = 1 << 20
 
 
 def _flushing_subnormals():
