@@ -279,6 +279,25 @@ def test_inconsistent_inputs_are_refused_by_name():
         ImportanceReport([1.0], ["a"], noise_control="bonferroni")
     with pytest.raises(ValueError, match="the history has 2 columns for 3 columns"):
         ImportanceReport([0.5, 0.3, 0.2], ["a", "b", "c"], history=np.ones((4, 2))).to_html()
+    # A NaN importance would make every share 0 %, a NaN p-value no decision: refused, by name.
+    with pytest.raises(ValueError, match="importances must be finite"):
+        ImportanceReport([0.5, np.nan, 0.2], ["a", "b", "c"])
+    with pytest.raises(ValueError, match="every importance is 0"):
+        ImportanceReport([0.0, 0.0], ["a", "b"])
+    with pytest.raises(ValueError, match="pvalues must be numbers between 0 and 1"):
+        ImportanceReport([0.5, 0.5], ["a", "b"], pvalues=[0.01, np.nan], noise_alpha=0.05, noise_control="fdr")
+
+
+def test_names_with_a_leading_underscore_or_a_control_character_stay_on_the_charts():
+    # matplotlib leaves "_id" out of a legend, and writes "\x01" into the SVG, which is then not XML.
+    names = ["_id", "bell\x01", "size"]
+    history = np.array([[0.5, 0.3, 0.2], [0.6, 0.25, 0.15]])  # one run, as nested lists or an array
+    report = ImportanceReport([0.6, 0.25, 0.15], names, history=history.tolist())
+    page = _Page(report.to_html())
+    chart, history_chart = (_svg_texts(svg) for svg in _svgs(page))  # both parse as XML
+    assert any(text.endswith("_id") for text in history_chart)  # in the legend
+    assert any(text == "bell" for text in chart)
+    assert "The mean over" not in page.text  # one run: no mean over fits
 
 
 # ------------------------------------------------------------- viann rank --report
@@ -326,6 +345,7 @@ def test_viann_rank_report_writes_the_whole_page(awkward_table, tmp_path, capsys
         "--noise-control",
     ):
         assert expected in page.text, expected
+    assert "--noise-fits" not in page.text  # recorded by the run, not an option to rerun it with
     assert "id" in page.cells["name"]
 
 

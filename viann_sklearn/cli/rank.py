@@ -275,7 +275,8 @@ def _noise_cutoff(column_pvalues: np.ndarray, args: argparse.Namespace) -> float
 def _cross_val_scores(model: Any, X: Any, y: Any, folds: Any, args: argparse.Namespace) -> np.ndarray:
     from sklearn.model_selection import cross_val_score
 
-    return cross_val_score(model, X, y, cv=folds, n_jobs=args.n_jobs)
+    # "raise": a fold that fails is an error to report, not a NaN score to average.
+    return cross_val_score(model, X, y, cv=folds, n_jobs=args.n_jobs, error_score="raise")
 
 
 def _baseline_scores(X: Any, y: Any, task: str, folds: Any) -> np.ndarray:
@@ -284,7 +285,7 @@ def _baseline_scores(X: Any, y: Any, task: str, folds: Any) -> np.ndarray:
     from sklearn.model_selection import cross_val_score
 
     dummy = DummyClassifier(strategy="most_frequent") if task == "classification" else DummyRegressor()
-    return cross_val_score(dummy, X, y, cv=folds)
+    return cross_val_score(dummy, X, y, cv=folds, error_score="raise")
 
 
 def _trust(scores: np.ndarray, baseline: np.ndarray, task: str, n_rows: int, n_folds: int) -> dict[str, Any]:

@@ -134,7 +134,20 @@ def _save_plot(names: Any, mean: np.ndarray, std: np.ndarray | None, args: argpa
 #: Columns the report's chart and table show when --top does not say; the rest are summed up.
 REPORT_TOP = 20
 #: Options that only choose where and how output goes: the report's settings leave them out.
-_OUTPUT_OPTIONS = {"command", "command_line", "data", "json", "csv", "plot", "report", "save", "quiet", "top"}
+# Left out of the page's settings: where output goes, and what the run recorded (noise_fits) rather than an option.
+_OUTPUT_OPTIONS = {
+    "command",
+    "command_line",
+    "data",
+    "json",
+    "csv",
+    "plot",
+    "report",
+    "save",
+    "quiet",
+    "top",
+    "noise_fits",
+}
 
 
 def _save_report(

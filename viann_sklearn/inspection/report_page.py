@@ -14,6 +14,7 @@ import datetime
 import html
 import io
 import platform
+import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -183,6 +184,13 @@ class ImportanceReport:
         self.feature_names = [str(name) for name in feature_names]
         self.importances_std = _optional_array(importances_std, float)
         self.pvalues = _optional_array(pvalues, float)
+        # A NaN would turn every share into 0 % and the answer into a false sentence.
+        if not (np.all(np.isfinite(self.importances)) and np.all(self.importances >= 0)):
+            raise ValueError("ImportanceReport: importances must be finite and >= 0.")
+        if self.importances.size and self.importances.sum() == 0:
+            raise ValueError("ImportanceReport: every importance is 0; there is no ranking to report.")
+        if self.pvalues is not None and not np.all((self.pvalues >= 0) & (self.pvalues <= 1)):
+            raise ValueError("ImportanceReport: pvalues must be numbers between 0 and 1 (no NaN).")
         if beats_noise is None and self.pvalues is not None and noise_alpha is not None:
             beats_noise = _decision(self.pvalues, noise_alpha, noise_control)
         self.beats_noise = _optional_array(beats_noise, bool)
@@ -732,7 +740,15 @@ def _name_list(named: list[str]) -> str:
 
 
 def _chart_label(name: str) -> str:
+    # Control characters would make the SVG invalid XML (the whole chart then fails to show), and
+    # matplotlib leaves a label that starts with "_" out of the legend: a zero-width space keeps it.
+    name = _CONTROL_CHARACTERS.sub("", name)
+    if name.startswith("_"):
+        name = "\u200b" + name
     return name if len(name) <= CHART_LABEL_CHARS else name[: CHART_LABEL_CHARS - 1] + "…"
+
+
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _transformations(sources: Mapping[str, Sequence[str]]) -> dict[str, str]:
@@ -746,10 +762,17 @@ def _transformations(sources: Mapping[str, Sequence[str]]) -> dict[str, str]:
 
 
 def _runs(history: Any) -> list[np.ndarray]:
+    """The history as a list of runs, each (n_epochs, n_columns); runs may differ in length."""
     if history is None:
         return []
-    if isinstance(history, np.ndarray) and history.ndim == 2:
-        history = [history]
+    try:
+        stacked = np.asarray(history, dtype=float)
+    except ValueError:  # runs of different lengths
+        stacked = None
+    if stacked is not None and stacked.ndim == 2:  # one run, array or nested lists
+        history = [stacked]
+    elif stacked is not None and stacked.ndim == 3:
+        history = list(stacked)
     runs = [np.atleast_2d(np.asarray(run, dtype=float)) for run in history]
     return [run for run in runs if run.size]
 
