@@ -120,7 +120,17 @@ def _normal_scores(values):
     return stats.norm.ppf(ranks / (len(values) + 1))
 
 
-def _spearman_to(X, columns):
+def nonlinear_signal(X, drawn):
+    """The truth protocol's target before noise: a sine, a square and an interaction of three columns, standardised.
+
+    Of the columns' rank-based normal scores, so that a skewed count or an outlier cannot dominate.
+    """
+    z = np.column_stack([_normal_scores(X[:, column]) for column in drawn])
+    signal = np.sin(2 * z[:, 0]) + (z[:, 1] ** 2 - 1) / np.sqrt(2) + z[:, 0] * z[:, 2]
+    return (signal - signal.mean()) / signal.std()
+
+
+def spearman_to(X, columns):
     """|Spearman correlation| of every column with each of ``columns``; 0 for constant columns."""
     ranks = stats.rankdata(X, axis=0)
     ranks = ranks - ranks.mean(axis=0)
@@ -136,13 +146,11 @@ def truth_case(table, seed):
     n_distinct = np.array([len(np.unique(column)) for column in X.T])
     candidates = np.flatnonzero(n_distinct >= 3)  # a square of a 0/1 column is no nonlinearity
     drawn = rng.choice(candidates, size=3, replace=False)
-    z = np.column_stack([_normal_scores(X[:, column]) for column in drawn])
-    signal = np.sin(2 * z[:, 0]) + (z[:, 1] ** 2 - 1) / np.sqrt(2) + z[:, 0] * z[:, 2]
-    signal = (signal - signal.mean()) / signal.std()
+    signal = nonlinear_signal(X, drawn)
     y = signal + 0.5 * rng.normal(size=len(signal))
     if table.task == "classification":
         y = (y > np.median(y)).astype(int)
-    near_duplicate = _spearman_to(X, drawn).max(axis=1) >= DUPLICATE_CORRELATION
+    near_duplicate = spearman_to(X, drawn).max(axis=1) >= DUPLICATE_CORRELATION
     near_duplicate[drawn] = False
     is_noise = np.ones(X.shape[1], dtype=bool)
     is_noise[drawn] = False
@@ -415,7 +423,7 @@ def selection(tables, seeds):
             X = np.vstack([case.X_train, case.X_test])
             y = np.r_[case.y_train, case.y_test]
             full = Case(case.table, "truth", case.task, seed, X, X, y, y, case.positive, case.negative)
-            unrelated = case.negative[_spearman_to(X, case.positive)[case.negative].max(axis=1) < UNRELATED_CORRELATION]
+            unrelated = case.negative[spearman_to(X, case.positive)[case.negative].max(axis=1) < UNRELATED_CORRELATION]
             selector = VIANNSelector(make_network(case.task, seed), random_state=seed)
             _, viann_seconds = timed(selector.fit, X, y)
             (_, boruta_support), boruta_seconds = timed(boruta_scores, full)

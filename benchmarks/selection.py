@@ -55,6 +55,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from real_data import make_network, nonlinear_signal, spearman_to
 from scipy import stats
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -284,24 +285,9 @@ class Case:
     unrelated: np.ndarray  # columns whose being kept is a false discovery
 
 
-def _normal_scores(values):
-    return stats.norm.ppf(stats.rankdata(values) / (len(values) + 1))
-
-
-def _spearman_to(X, columns):
-    ranks = stats.rankdata(X, axis=0)
-    ranks = ranks - ranks.mean(axis=0)
-    norms = np.linalg.norm(ranks, axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        correlations = (ranks.T @ ranks[:, columns]) / np.outer(norms, norms[columns])
-    return np.abs(np.nan_to_num(correlations))
-
-
 def target(X, drawn, variant, rng):
     """The semi-synthetic target of three drawn columns; its task."""
-    z = np.column_stack([_normal_scores(X[:, column]) for column in drawn])
-    signal = np.sin(2 * z[:, 0]) + (z[:, 1] ** 2 - 1) / np.sqrt(2) + z[:, 0] * z[:, 2]
-    signal = (signal - signal.mean()) / signal.std()
+    signal = nonlinear_signal(X, drawn)
     noise_scale = 1.5 if variant == "weak" else 0.5
     y = signal + noise_scale * rng.normal(size=len(signal))
     if variant in ("binary", "weak"):
@@ -324,7 +310,7 @@ def truth_case(table: Table, seed: int, exact_nulls: bool = False) -> Case:
     if exact_nulls:
         X[:, others] = X[rng.permutation(len(X))][:, others]
         return Case(table.name, table.half, task, seed, X, y, drawn, others)
-    closeness = _spearman_to(X, drawn).max(axis=1)
+    closeness = spearman_to(X, drawn).max(axis=1)
     unrelated = others[closeness[others] < UNRELATED_CORRELATION]
     return Case(table.name, table.half, task, seed, X, y, drawn, unrelated)
 
@@ -338,37 +324,17 @@ def synthetic_case(seed: int, n_samples: int = 300, n_features: int = 20) -> Cas
 
 
 # -------------------------------------------------------------------- methods
-def _network(task, seed):
-    from viann_sklearn import VIANNClassifier, VIANNRegressor
-
-    return (VIANNClassifier if task == "classification" else VIANNRegressor)(random_state=seed)
-
-
-def viann_fdr(case):
-    from viann_sklearn import VIANNSelector
-
-    return (
-        VIANNSelector(_network(case.task, case.seed), alpha=Q, random_state=case.seed).fit(case.X, case.y).get_support()
-    )
-
-
-def viann_fdr_fits(n_fits):
-    """A candidate default: FDR control pooling ``n_fits`` fits (the default pools 3)."""
+def selects(**selector_params):
+    """A method: VIANNSelector at alpha Q with these parameters, on the default network of the case's seed."""
 
     def select(case):
         from viann_sklearn import VIANNSelector
 
-        selector = VIANNSelector(_network(case.task, case.seed), alpha=Q, n_fits=n_fits, random_state=case.seed)
+        network = make_network(case.task, case.seed)
+        selector = VIANNSelector(network, alpha=Q, random_state=case.seed, **selector_params)
         return selector.fit(case.X, case.y).get_support()
 
     return select
-
-
-def viann_per_feature(case):
-    from viann_sklearn import VIANNSelector
-
-    selector = VIANNSelector(_network(case.task, case.seed), alpha=Q, control="per_feature", random_state=case.seed)
-    return selector.fit(case.X, case.y).get_support()
 
 
 def boruta(case):
@@ -404,7 +370,7 @@ def permutation_bh(case):
     X_train, X_test, y_train, y_test = train_test_split(
         case.X, case.y, test_size=0.25, random_state=case.seed, stratify=stratify
     )
-    net = _network(case.task, case.seed).fit(X_train, y_train)
+    net = make_network(case.task, case.seed).fit(X_train, y_train)
     result = permutation_importance(net, X_test, y_test, n_repeats=5, random_state=case.seed)
     spread = np.maximum(result.importances_std, 1e-12) / np.sqrt(5)
     pvalues = stats.t.sf(result.importances_mean / spread, df=4)
@@ -412,15 +378,15 @@ def permutation_bh(case):
 
 
 METHODS = {
-    "VIANNSelector (fdr, default)": viann_fdr,
-    "VIANNSelector (per_feature)": viann_per_feature,
+    "VIANNSelector (fdr, default)": selects(),
+    "VIANNSelector (per_feature)": selects(control="per_feature"),
     "BorutaPy": boruta,
     "knockpy (defaults)": knockoffs,
     "permutation + BH": permutation_bh,
     # Candidates, run only when named with --methods (they lost on the development half; see docs/trust.md):
-    "VIANNSelector (fdr, n_fits=1)": viann_fdr_fits(1),
-    "VIANNSelector (fdr, n_fits=2)": viann_fdr_fits(2),
-    "VIANNSelector (fdr, n_fits=5)": viann_fdr_fits(5),
+    "VIANNSelector (fdr, n_fits=1)": selects(n_fits=1),
+    "VIANNSelector (fdr, n_fits=2)": selects(n_fits=2),
+    "VIANNSelector (fdr, n_fits=5)": selects(n_fits=5),
 }
 CANDIDATES = ("VIANNSelector (fdr, n_fits=1)", "VIANNSelector (fdr, n_fits=2)", "VIANNSelector (fdr, n_fits=5)")
 CHEAP = ("VIANNSelector (fdr, default)", "VIANNSelector (per_feature)", "knockpy (defaults)")
@@ -446,6 +412,15 @@ def score(case, method):
         kept=int(kept.sum()),
         seconds=seconds,
     )
+
+
+def ranking_auc(importances, case):
+    """ROC-AUC of the importances at putting the drawn columns above every other column."""
+    from sklearn.metrics import roc_auc_score
+
+    others = np.setdiff1d(np.arange(case.X.shape[1]), case.informative)
+    labels = np.r_[np.ones(len(case.informative)), np.zeros(len(others))]
+    return roc_auc_score(labels, np.r_[importances[case.informative], importances[others]])
 
 
 # ---------------------------------------------------------------- experiments
@@ -494,8 +469,6 @@ def small_tables(tables, n_seeds):
     and its own network seeds): what a user reads from one fit, and what
     averaging buys.
     """
-    from sklearn.metrics import roc_auc_score
-
     from viann_sklearn import VIANNSelector
 
     rows = []
@@ -504,22 +477,22 @@ def small_tables(tables, n_seeds):
             continue
         for seed in range(n_seeds):
             case = truth_case(table, seed)
-            others = np.setdiff1d(np.arange(case.X.shape[1]), case.informative)
-            labels = np.r_[np.ones(len(case.informative)), np.zeros(len(others))]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 start = time.perf_counter()
-                fits = [_network(case.task, 3 * seed + k).fit(case.X, case.y).feature_importances_ for k in range(3)]
+                fits = [
+                    make_network(case.task, 3 * seed + k).fit(case.X, case.y).feature_importances_ for k in range(3)
+                ]
                 plain_seconds = (time.perf_counter() - start) / 3
                 start = time.perf_counter()
-                selector = VIANNSelector(_network(case.task, seed), random_state=seed).fit(case.X, case.y)
+                selector = VIANNSelector(make_network(case.task, seed), random_state=seed).fit(case.X, case.y)
                 selector_seconds = time.perf_counter() - start
             for ranking, importances, seconds in [
                 ("one fit", fits[0], plain_seconds),
                 ("3 fits averaged", np.mean(fits, axis=0), 3 * plain_seconds),
                 ("VIANNSelector's 3 fits (with shadows)", selector.feature_importances_, selector_seconds),
             ]:
-                auc = roc_auc_score(labels, np.r_[importances[case.informative], importances[others]])
+                auc = ranking_auc(importances, case)
                 rows.append(
                     dict(table=table.name, half=table.half, seed=seed, ranking=ranking, auc=auc, seconds=seconds)
                 )
@@ -543,9 +516,7 @@ LEVERS = {
 
 def levers(tables, n_seeds=3):
     """The selector on the small development tables, the network's settings changed one at a time."""
-    from sklearn.metrics import roc_auc_score
-
-    from viann_sklearn import VIANNClassifier, VIANNRegressor, VIANNSelector
+    from viann_sklearn import VIANNSelector
 
     small = [table for table in tables if table.traits["small"] and table.half == "development"]
     lines = [
@@ -558,9 +529,7 @@ def levers(tables, n_seeds=3):
         for table in small:
             for seed in range(n_seeds):
                 case = truth_case(table, seed)
-                network = (VIANNClassifier if case.task == "classification" else VIANNRegressor)(
-                    random_state=seed, **params
-                )
+                network = make_network(case.task, seed, **params)
                 start = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -568,10 +537,7 @@ def levers(tables, n_seeds=3):
                 seconds.append(time.perf_counter() - start)
                 recall.append(selector.get_support()[case.informative].mean())
                 uncorrected.append((selector.pvalues_ <= Q)[case.informative].mean())
-                others = np.setdiff1d(np.arange(case.X.shape[1]), case.informative)
-                labels = np.r_[np.ones(len(case.informative)), np.zeros(len(others))]
-                importances = selector.feature_importances_
-                aucs.append(roc_auc_score(labels, np.r_[importances[case.informative], importances[others]]))
+                aucs.append(ranking_auc(selector.feature_importances_, case))
         lines.append(
             f"| {name} | {np.mean(recall):.3f} | {np.mean(uncorrected):.3f} | {np.mean(aucs):.3f} "
             f"| {np.mean(seconds):.2f} |"

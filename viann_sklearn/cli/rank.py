@@ -56,7 +56,7 @@ def _rank(args: argparse.Namespace) -> int:
     if args.n_jobs == "auto":
         args.n_jobs = -1 if len(X) >= PARALLEL_MIN_ROWS else 1
     n_fits = (args.repeats + folds.get_n_splits() if args.repeats else folds.get_n_splits()) + bool(args.save)
-    n_noise_fits = _noise_fits(args)
+    n_noise_fits = _noise_fits(args, len(plan.used))
     n_fits += n_noise_fits
     progress = _Progress(quiet=args.quiet, total_epochs=n_fits * args.max_iter)
     progress.say(f"Training {n_fits} network(s) on {len(X)} rows x {len(plan.used)} columns ({task}):")

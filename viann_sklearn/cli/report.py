@@ -81,20 +81,20 @@ def _format(
     return "\n".join([*lines, "", *footer])
 
 
-def _noise_fits(args: argparse.Namespace) -> int:
+def _noise_fits(args: argparse.Namespace, n_columns: int = 0) -> int:
     """How many networks the noise baseline trains (or trained, once ``args.noise_fits`` is set).
 
-    Before the fit, VIANNSelector's ``n_fits="auto"`` for the control on
-    narrow data; the selector trains more on data wider than 750 features,
-    and ``_noise_pvalues`` records how many.
+    Before the fit, VIANNSelector's ``n_fits="auto"`` for ``n_columns``: a
+    lower bound, since one-hot columns widen the data it sees; afterwards,
+    what ``_noise_pvalues`` recorded.
     """
-    from ..selection.selector import AUTO_FDR_FITS
+    from ..selection.selector import auto_n_fits
 
     if not args.noise_alpha:
         return 0
     if getattr(args, "noise_fits", None):
         return int(args.noise_fits)
-    return AUTO_FDR_FITS if args.noise_control == "fdr" else 1
+    return auto_n_fits(args.noise_control, args.noise_alpha, n_columns)
 
 
 def _noise_line(args: argparse.Namespace) -> str:

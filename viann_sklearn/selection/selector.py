@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .noise import benjamini_hochberg_cutoff, noise_threshold, pooled_shadow_pvalues, shadow_columns
 
-__all__ = ["VIANNSelector"]
+__all__ = ["VIANNSelector", "auto_n_fits"]
 
 # Fewer rows than this leave the network (and so the baseline) little to learn from: a warning.
 MIN_SAMPLES = 20
@@ -266,10 +266,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     def _checked_n_fits(self, n_features):
         if self.n_fits != "auto":
             return int(self.n_fits)
-        if self.control != "fdr":
-            return 1
-        wide = int(np.ceil(n_features / (self.alpha * ENOUGH_DISCOVERIES * MAX_AUTO_SHADOWS)))
-        return int(min(max(AUTO_FDR_FITS, wide), MAX_AUTO_FDR_FITS))
+        return auto_n_fits(self.control, self.alpha, n_features)
 
     def _checked_n_shadows(self, n_features, n_fits):
         # Enough shadows for a p-value of alpha / 2, so that a clear signal passes.
@@ -291,6 +288,20 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = True
         return tags
+
+
+def auto_n_fits(control, alpha, n_features):
+    """How many networks ``VIANNSelector(n_fits="auto")`` trains for this control, level and width.
+
+    Examples
+    --------
+    >>> auto_n_fits("fdr", 0.05, 30), auto_n_fits("fdr", 0.05, 2000), auto_n_fits("per_feature", 0.05, 2000)
+    (3, 8, 1)
+    """
+    if control != "fdr":
+        return 1
+    wide = int(np.ceil(n_features / (alpha * ENOUGH_DISCOVERIES * MAX_AUTO_SHADOWS)))
+    return int(min(max(AUTO_FDR_FITS, wide), MAX_AUTO_FDR_FITS))
 
 
 def _varying_columns(X):
