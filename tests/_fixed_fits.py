@@ -98,9 +98,12 @@ def fixed_fits():
         numbers.update(_estimator_numbers("regressor_streamed", streamed, X))
 
         X, y = _classification(n=200, d=8, seed=2)
-        # control="per_feature": the selector's default before FDR control (one fit, p <= alpha).
+        # control="per_feature", test="rank": the selector's default before FDR control (one fit, p <= alpha).
         selector = VIANNSelector(
-            VIANNClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0), control="per_feature", random_state=0
+            VIANNClassifier(hidden_layer_sizes=(8,), max_iter=20, random_state=0),
+            control="per_feature",
+            test="rank",
+            random_state=0,
         ).fit(X, y)
         numbers["selector.importances"] = selector.feature_importances_
         numbers["selector.pvalues"] = selector.pvalues_

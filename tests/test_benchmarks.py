@@ -84,7 +84,7 @@ def test_selection_benchmark_quick_sample_reports_every_table_kind():
         "2",
         "--methods",
         "VIANNSelector (fdr, default)",
-        "VIANNSelector (per_feature)",
+        "VIANNSelector (fdr, rank test)",
         "--out",
         str(ROOT / "build" / "selection_quick"),
     )

@@ -5,9 +5,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
+from scipy.special import comb
+from scipy.stats import false_discovery_control
 
 from viann_sklearn.selection.noise import (
     benjamini_hochberg_cutoff,
+    best_shadow_hits,
+    hits_decision_is_final,
+    hits_pvalues,
     noise_threshold,
     pooled_shadow_pvalues,
     shadow_columns,
@@ -126,3 +131,44 @@ def test_pooled_pvalues_count_each_fits_own_shadows(fits):
     np.testing.assert_allclose(pooled_shadow_pvalues(scores, shadows), expected)
     if len(fits) == 1:
         np.testing.assert_allclose(pooled_shadow_pvalues(scores, shadows), shadow_pvalues(scores[0], shadows[0]))
+
+
+def test_hits_are_strict_wins_over_the_best_shadow():
+    np.testing.assert_array_equal(best_shadow_hits(np.array([3.0, 2.0, 1.0]), np.array([2.0, 0.5])), [1, 0, 0])
+
+
+@pytest.mark.parametrize("n_fits", [1, 5, 12])
+def test_hits_pvalues_are_the_binomial_tail_counted_out(n_fits):
+    hits = np.arange(n_fits + 1)
+    tails = [sum(comb(n_fits, k, exact=True) for k in range(h, n_fits + 1)) / 2**n_fits for h in hits]
+    np.testing.assert_allclose(hits_pvalues(hits, n_fits), tails, rtol=1e-12)
+
+
+def _kept(hits, n_fits, alpha, control):
+    pvalues = hits_pvalues(hits, n_fits)
+    if control == "fdr":
+        return false_discovery_control(pvalues, method="bh") <= alpha
+    return pvalues <= alpha
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    done=st.integers(1, 8),
+    extra=st.integers(0, 4),
+    rates=st.lists(st.floats(0, 1), min_size=1, max_size=3),
+    alpha=st.sampled_from([0.05, 0.2]),
+    control=st.sampled_from(["fdr", "per_feature"]),
+    seed=st.integers(0, 1000),
+)
+def test_a_final_decision_is_the_decision_of_every_way_the_remaining_fits_could_go(
+    done, extra, rates, alpha, control, seed
+):
+    rng = np.random.default_rng(seed)
+    hits = rng.binomial(done, rates)
+    planned = done + extra
+    # Every completion: each feature wins any number of the remaining fits.
+    completions = np.stack(np.meshgrid(*[np.arange(extra + 1)] * len(hits), indexing="ij"), -1).reshape(-1, len(hits))
+    decisions = {tuple(_kept(hits + more, planned, alpha, control)) for more in completions}
+    assert hits_decision_is_final(hits, done, planned, alpha, control) == (len(decisions) == 1)
+    if len(decisions) == 1:  # and the p-values of the fits done keep the same features
+        assert tuple(_kept(hits, done, alpha, control)) in decisions

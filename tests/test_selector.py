@@ -11,6 +11,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor, VIANNSelector
+from viann_sklearn.selection.noise import hits_decision_is_final, hits_pvalues
+from viann_sklearn.selection.selector import auto_n_fits
 
 NET = dict(hidden_layer_sizes=(16,), max_iter=60, learning_rate_init=0.05)
 
@@ -30,27 +32,31 @@ def test_keeps_the_signal_and_reports_on_real_features_only(two_signals):
     X, y = two_signals
     selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
     assert selector.n_features_in_ == 8
-    assert (selector.n_fits_, selector.n_shadows_) == (3, 54)  # "auto" under FDR control: 8 / (0.05 * 3) shadows
+    assert selector.n_shadows_ == 8  # "auto" for the hits test: one shadow per column
+    assert selector.n_fits_ <= 12
     assert np.isnan(selector.threshold_)
     assert set(selector.get_support(indices=True)) >= {0, 1}
     assert selector.get_support().sum() <= 3  # at most one lucky noise feature
     assert selector.feature_importances_.shape == (8,)
     assert selector.feature_importances_.sum() == pytest.approx(1.0)
-    # With one fit, a feature is kept exactly when its importance is above the threshold.
+    # With the rank test and one fit, a feature is kept exactly when its importance is above the threshold.
     for control in ("fdr", "per_feature"):
-        one_fit = VIANNSelector(VIANNClassifier(random_state=0, **NET), control=control, n_fits=1, random_state=0)
+        one_fit = VIANNSelector(
+            VIANNClassifier(random_state=0, **NET), control=control, test="rank", n_fits=1, random_state=0
+        )
         one_fit.fit(X, y)
         np.testing.assert_array_equal(one_fit.get_support(), one_fit.feature_importances_ > one_fit.threshold_)
     assert selector.transform(X).shape == (400, selector.get_support().sum())
 
 
-def test_false_positive_rate_on_pure_noise_is_at_most_alpha():
+@pytest.mark.parametrize("test", ["hits", "rank"])
+def test_false_positive_rate_on_pure_noise_is_at_most_alpha(test):
     kept, tested = 0, 0
     for seed in range(25):
         rng = np.random.default_rng(seed)
         X, y = rng.normal(size=(150, 8)), rng.integers(0, 2, size=150)
         selector = VIANNSelector(
-            VIANNClassifier(random_state=seed, **NET), alpha=0.1, control="per_feature", random_state=seed
+            VIANNClassifier(random_state=seed, **NET), alpha=0.1, control="per_feature", test=test, random_state=seed
         ).fit(X, y)
         kept += selector.get_support().sum()
         tested += X.shape[1]
@@ -74,11 +80,14 @@ def test_under_fdr_control_pure_noise_rarely_keeps_anything():
 
 
 def test_fdr_keeps_fewer_noise_features_than_per_feature_control():
+    # The rank test, whose per-feature rule keeps noise at the rate alpha (the hits test keeps far less).
     rng = np.random.default_rng(5)
     X = rng.normal(size=(300, 40))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
     fdr, per_feature = (
-        VIANNSelector(VIANNClassifier(random_state=0, **NET), alpha=0.2, control=control, random_state=0).fit(X, y)
+        VIANNSelector(
+            VIANNClassifier(random_state=0, **NET), alpha=0.2, control=control, test="rank", random_state=0
+        ).fit(X, y)
         for control in ("fdr", "per_feature")
     )
     assert {0, 1} <= set(fdr.get_support(indices=True))
@@ -153,8 +162,10 @@ def test_sparse_input_stays_sparse_and_keeps_the_signal():
         (dict(n_shadows=0), None, InvalidParameterError, "n_shadows"),
         (dict(n_shadows="many"), None, InvalidParameterError, "n_shadows"),
         (dict(control="bonferroni"), None, InvalidParameterError, "control"),
-        (dict(n_shadows=10, alpha=0.05, n_fits=1), None, ValueError, "n_shadows=10 is too few for alpha=0.05"),
-        (dict(n_shadows=6, alpha=0.05), None, ValueError, "n_fits \\* n_shadows"),
+        (dict(test="boruta"), None, InvalidParameterError, "test"),
+        (dict(n_fits=4, alpha=0.05), None, ValueError, "n_fits=4 is too few for alpha=0.05: the hits test"),
+        (dict(n_shadows=10, alpha=0.05, n_fits=1, test="rank"), None, ValueError, "n_shadows=10 is too few"),
+        (dict(n_shadows=6, alpha=0.05, test="rank"), None, ValueError, "n_fits \\* n_shadows"),
         (dict(n_fits=0), None, InvalidParameterError, "n_fits"),
         ({}, "one row", ValueError, "n_samples=1"),
         ({}, "nan", ValueError, "NaN"),
@@ -183,10 +194,27 @@ def test_few_rows_warn_and_still_select(two_signals):
 
 
 def test_wide_data_gets_more_fits_so_that_fdr_control_can_keep_features():
-    # 751 columns at alpha 0.05: 3 fits of 500 shadows would leave p-values above 10 * alpha / 751.
+    # The rank test, 751 columns at alpha 0.05: 3 fits of 500 shadows would leave p-values above 10 * alpha / 751.
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(60, 751)), rng.integers(0, 2, size=60)
-    selector = VIANNSelector(VIANNClassifier(hidden_layer_sizes=(4,), max_iter=2), random_state=0).fit(X, y)
+    network = VIANNClassifier(hidden_layer_sizes=(4,), max_iter=2)
+    selector = VIANNSelector(network, test="rank", random_state=0).fit(X, y)
     assert (selector.n_fits_, selector.n_shadows_) == (4, 500)
     assert 1 / (selector.n_fits_ * selector.n_shadows_ + 1) <= 10 * 0.05 / 751
-    assert VIANNSelector(VIANNClassifier(), control="per_feature")._checked_n_fits(751) == 1
+    assert VIANNSelector(VIANNClassifier(), control="per_feature", test="rank")._checked_n_fits(751) == 1
+    # The hits test: ten features with a hit in every fit must be keepable, 0.5 ** n_fits <= 10 * alpha / d.
+    for n_features in (10, 751, 20_000, 10**7):
+        n_fits = auto_n_fits("fdr", 0.05, n_features)
+        assert 12 <= n_fits <= 20
+        assert 0.5**n_fits <= 10 * 0.05 / n_features or n_fits == 20
+
+
+def test_hits_test_stops_early_only_when_the_decision_is_settled(two_signals):
+    X, y = two_signals
+    selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
+    np.testing.assert_array_equal(selector.pvalues_, hits_pvalues(selector.hits_, selector.n_fits_))
+    assert np.all(selector.hits_ <= selector.n_fits_)
+    if selector.n_fits_ < 12:
+        assert hits_decision_is_final(selector.hits_, selector.n_fits_, 12, 0.05, "fdr")
+    # The rank test trains every fit it plans.
+    assert VIANNSelector(VIANNClassifier(random_state=0, **NET), test="rank", random_state=0).fit(X, y).n_fits_ == 3

@@ -1,6 +1,6 @@
-"""The noise baseline's arithmetic: shadow columns, p-values (one fit or pooled over several),
-the threshold, and the multiple-testing rules (Benjamini-Hochberg across features, Simes within
-a one-hot column).
+"""The noise baseline's arithmetic: shadow columns, p-values (Boruta's hits test, or the rank
+test pooled over fits), the threshold, and the multiple-testing rules (Benjamini-Hochberg across
+features, Simes within a one-hot column).
 
 Pure numpy (and scipy.sparse for sparse X): the selector
 (:class:`viann_sklearn.VIANNSelector`) builds the shadows and trains the
@@ -11,12 +11,16 @@ import math
 
 import numpy as np
 from scipy import sparse
+from scipy.stats import binom
 
 __all__ = [
     "shadow_columns",
     "shadow_pvalues",
     "noise_threshold",
     "pooled_shadow_pvalues",
+    "best_shadow_hits",
+    "hits_pvalues",
+    "hits_decision_is_final",
     "benjamini_hochberg_cutoff",
     "simes_within_groups",
 ]
@@ -134,6 +138,96 @@ def pooled_shadow_pvalues(scores_per_fit, shadow_scores_per_fit):
         at_least = at_least + len(ordered) - np.searchsorted(ordered, np.asarray(scores, dtype=float), side="left")
         total += len(ordered)
     return (1.0 + at_least) / (1.0 + total)
+
+
+def best_shadow_hits(scores, shadow_scores):
+    """Which features beat every shadow of a fit: Boruta's "hit".
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_features,)
+    shadow_scores : ndarray of shape (n_shadows,)
+
+    Returns
+    -------
+    hits : ndarray of int of shape (n_features,), 1 where the score is above the best shadow's
+
+    Examples
+    --------
+    >>> best_shadow_hits(np.array([5.0, 2.0, 1.0]), np.array([0.5, 2.0]))
+    array([1, 0, 0])
+    """
+    return (np.asarray(scores, dtype=float) > np.max(shadow_scores)).astype(int)
+
+
+def hits_pvalues(hits, n_fits):
+    """Boruta's test: the chance of at least ``hits`` hits in ``n_fits`` fits for a coin flip.
+
+    ``P(Binomial(n_fits, 1/2) >= hits)``. A feature no more important than
+    the best shadow would, by the test's model, win each fit with chance 1/2
+    at most, independently. For a feature exchangeable with ``m`` shadows the
+    chance is ``1 / (m + 1)``, far below 1/2: that margin is what keeps the
+    test conservative although the fits share the data and are not
+    independent.
+
+    Parameters
+    ----------
+    hits : ndarray of int of shape (n_features,)
+    n_fits : int
+
+    Returns
+    -------
+    pvalues : ndarray of shape (n_features,), in ``(0, 1]``
+
+    Examples
+    --------
+    >>> hits_pvalues(np.array([12, 9, 0]), 12).round(4).tolist()
+    [0.0002, 0.073, 1.0]
+    """
+    return binom.sf(np.asarray(hits) - 1, n_fits, 0.5)
+
+
+def hits_decision_is_final(hits, n_done, n_planned, alpha, control):
+    """Whether the remaining fits can no longer change which features Boruta's test keeps.
+
+    The decision after ``n_planned`` fits keeps the features whose p-value
+    (Benjamini-Hochberg adjusted with ``control="fdr"``) is ``<= alpha``.
+    Both rules are monotone: a smaller p-value never keeps fewer features. So
+    if the features kept when every remaining fit is a miss for every
+    feature are those kept when every remaining fit is a hit, the decision
+    is the one the planned fits would reach, and the rest need not be trained.
+    The p-values of the fits done, ``hits_pvalues(hits, n_done)``, lie between
+    those two extremes and so keep the same features.
+
+    Parameters
+    ----------
+    hits : ndarray of int of shape (n_features,)
+        Hits in the ``n_done`` fits so far.
+    n_done, n_planned : int
+    alpha : float
+    control : {"fdr", "per_feature"}
+
+    Returns
+    -------
+    final : bool
+
+    Examples
+    --------
+    >>> hits_decision_is_final(np.array([6, 0, 0]), 6, 12, 0.05, "fdr")  # 6 more misses could lose feature 0
+    False
+    >>> hits_decision_is_final(np.array([11, 0, 0]), 11, 12, 0.05, "fdr")  # kept even if fit 12 misses
+    True
+    """
+    remaining = n_planned - n_done
+    worst = _kept(hits_pvalues(hits, n_planned), alpha, control)
+    best = _kept(hits_pvalues(np.asarray(hits) + remaining, n_planned), alpha, control)
+    return bool(np.array_equal(worst, best))
+
+
+def _kept(pvalues, alpha, control):
+    if control == "fdr":
+        return pvalues <= benjamini_hochberg_cutoff(pvalues, alpha)
+    return pvalues <= alpha
 
 
 def noise_threshold(shadow_scores, alpha):
