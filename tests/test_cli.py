@@ -51,11 +51,27 @@ def test_rank_prints_one_row_per_original_column_and_the_score(table, capsys):
     assert "warning" not in captured.err
 
 
+@pytest.mark.parametrize(
+    "test, footer",
+    [
+        ("hits", "noise p from how often a column beat every shadow (Boruta's test)"),
+        ("rank", "3 fits on all rows, their shadows pooled"),
+    ],
+)
+def test_noise_test_names_how_the_noise_p_was_made(table, capsys, test, footer):
+    assert main(["rank", str(table), "--target", "label", "--noise-test", test, *FAST]) == 0
+    out = capsys.readouterr().out
+    assert out.strip().splitlines()[-1].endswith(footer)
+    pvalues = [line.split()[-2] for line in out.splitlines()[1:] if line[:4].strip().isdigit()]
+    assert all(value == "<0.001" or 0 <= float(value) <= 1 for value in pvalues)
+
+
 def test_progress_goes_to_stderr_unless_quiet(table, capsys):
     assert main(["rank", str(table), "--target", "label", "--json", *FAST[:-1]]) == 0
     captured = capsys.readouterr()
-    # 3 folds and the noise baseline's 3 fits (FDR control pools the shadows of three)
-    assert "Training 6 network(s) on 200 rows x 3 columns (classification)" in captured.err
+    # 3 folds and the noise baseline's 12 planned fits (the hits test may stop sooner)
+    assert "Training 15 network(s) on 200 rows x 3 columns (classification)" in captured.err
+    assert "- the noise baseline: up to 12 fit(s) on all rows" in captured.err
     result = json.loads(captured.out)  # stdout stays machine-readable
     assert {"columns", "score"} <= set(result)
     assert main(["rank", str(table), "--target", "label", *FAST]) == 0

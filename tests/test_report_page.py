@@ -14,6 +14,7 @@ import pytest
 from sklearn.compose import make_column_transformer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
 pytest.importorskip("matplotlib")
 
@@ -224,6 +225,15 @@ def test_the_decision_and_its_error_rate_follow_the_control():
     assert "the columns with a noise p of at most 0.010" in fdr_text
     assert "2 of 3 columns beat noise (error rate 0.05 per column)" in per_feature_text
     assert "were none of them related to the target, 0.15 would still pass on average" in per_feature_text
+
+
+def test_the_page_explains_the_noise_p_of_the_test_that_made_it():
+    arguments = dict(importances=[0.7, 0.3], feature_names=["a", "b"], pvalues=[0.001, 0.6], noise_alpha=0.05)
+    hits, rank = (_Page(ImportanceReport(**arguments, noise_test=test).to_html()).text for test in ("hits", "rank"))
+    assert "in as many of the networks as this one did (Boruta's test)" in hits
+    assert "that came out at least as important" in rank and "Boruta" not in rank
+    with pytest.raises(InvalidParameterError, match="noise_test"):
+        ImportanceReport(**arguments, noise_test="boruta")
 
 
 def test_from_a_pipeline_per_original_column_with_its_history():

@@ -133,9 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.05,
         metavar="ALPHA",
-        help="three more fits (one with --noise-control per_feature), with shuffled 'shadow' copies of the "
+        help="more fits (up to 12 with the default --noise-test), each with shuffled 'shadow' copies of the "
         "columns, tell which columns beat noise, at the error rate ALPHA that --noise-control names "
         "(default: 0.05); 0 skips them",
+    )
+    fits.add_argument(
+        "--noise-test",
+        choices=["hits", "rank"],
+        default="hits",
+        help="how the fits become a noise p per column: 'hits', Boruta's test, how often the column beat every "
+        "shadow (default); or 'rank', the share of shadows at least as important, pooled over 3 fits",
     )
     fits.add_argument(
         "--noise-control",

@@ -83,8 +83,8 @@ def _rank(args: argparse.Namespace) -> int:
             baseline = _baseline_scores(X, y, task, folds)
             if args.noise_alpha:
                 progress.say(
-                    f"- the noise baseline: {n_noise_fits} fit(s) on all rows, each with fresh shuffled copies "
-                    "of the columns"
+                    f"- the noise baseline: up to {n_noise_fits} fit(s) on all rows, each with fresh shuffled "
+                    "copies of the columns"
                 )
             noise = _noise_pvalues(preprocessor(plan), task, X, y, args) if args.noise_alpha else None
             if args.save:
@@ -250,7 +250,11 @@ def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Names
     from ..selection.selector import VIANNSelector
 
     selector = VIANNSelector(
-        _estimator(task, args), alpha=args.noise_alpha, control=args.noise_control, random_state=args.seed
+        _estimator(task, args),
+        alpha=args.noise_alpha,
+        control=args.noise_control,
+        test=args.noise_test,
+        random_state=args.seed,
     )
     model = make_pipeline(columns, selector).fit(X, y)
     # Named as grouped_importances names a column's features: without the transformer's prefix.

@@ -71,7 +71,7 @@ def _format(
         if "std" in row:
             line += f"  ± {row['std']:.4f}"
         if "noise_p" in row:
-            line += f"  {row['noise_p']:>7.3f}  {'yes' if row['beats_noise'] else 'no':>11}"
+            line += f"  {_pvalue_text(row['noise_p']):>7}  {'yes' if row['beats_noise'] else 'no':>11}"
         lines.append(line)
     footer = [_score_line(trust)]
     if "noise_p" in keys:
@@ -81,12 +81,17 @@ def _format(
     return "\n".join([*lines, "", *footer])
 
 
+def _pvalue_text(pvalue: float) -> str:
+    """Three decimals, and "<0.001" below them: the hits test reaches 0.5 ** 12 = 0.0002, not 0."""
+    return "<0.001" if pvalue < 0.0005 else f"{pvalue:.3f}"
+
+
 def _noise_fits(args: argparse.Namespace, n_columns: int = 0) -> int:
     """How many networks the noise baseline trains (or trained, once ``args.noise_fits`` is set).
 
-    Before the fit, VIANNSelector's ``n_fits="auto"`` for ``n_columns``: a
-    lower bound, since one-hot columns widen the data it sees; afterwards,
-    what ``_noise_pvalues`` recorded.
+    Before the fit, VIANNSelector's ``n_fits="auto"`` for ``n_columns``: what
+    it plans (one-hot columns widen the data it sees, and the hits test may
+    stop sooner); afterwards, what ``_noise_pvalues`` recorded.
     """
     from ..selection.selector import auto_n_fits
 
@@ -94,7 +99,7 @@ def _noise_fits(args: argparse.Namespace, n_columns: int = 0) -> int:
         return 0
     if getattr(args, "noise_fits", None):
         return int(args.noise_fits)
-    return auto_n_fits(args.noise_control, args.noise_alpha, n_columns)
+    return auto_n_fits(args.noise_control, args.noise_alpha, n_columns, args.noise_test)
 
 
 def _noise_line(args: argparse.Namespace) -> str:
@@ -107,7 +112,10 @@ def _noise_line(args: argparse.Namespace) -> str:
     else:
         rule = f"noise p <= {args.noise_alpha:g}: each column unrelated to the target passes with that chance"
     fits = _noise_fits(args)
-    on_rows = "one fit on all rows" if fits == 1 else f"{fits} fits on all rows, their shadows pooled"
+    if args.noise_test == "hits":
+        on_rows = f"{fits} fits on all rows, noise p from how often a column beat every shadow (Boruta's test)"
+    else:
+        on_rows = "one fit on all rows" if fits == 1 else f"{fits} fits on all rows, their shadows pooled"
     return f"beats noise: more important than shuffled copies of the columns, {rule}; {on_rows}"
 
 
@@ -174,6 +182,7 @@ def _save_report(
             beats_noise=pvalues <= noise_cutoff,
             noise_alpha=args.noise_alpha,
             noise_control=args.noise_control,
+            noise_test=args.noise_test,
         )
     report = ImportanceReport(
         result.importances_mean,

@@ -59,6 +59,7 @@ _CONTROLS = {"fdr", "per_feature"}
 _CONSTRAINTS: dict = {
     "top": [Interval(Integral, 1, None, closed="left")],
     "noise_control": [StrOptions(_CONTROLS), None],
+    "noise_test": [StrOptions({"hits", "rank"}), None],
 }
 
 
@@ -100,6 +101,11 @@ class ImportanceReport:
         Which error rate ``noise_alpha`` bounds: the false-discovery rate
         among the columns said to beat noise, or the chance that any one
         column unrelated to the target is said to. The page explains it.
+    noise_test : {"hits", "rank"}, default=None
+        How the p-values were made (:class:`~viann_sklearn.VIANNSelector`'s
+        ``test``): how often a column beat every shadow (Boruta's test), or
+        the share of shadows at least as important. The page explains it;
+        None explains the share.
     scores : array-like of shape (n_folds,), default=None
         The network's score on the rows each fold held out.
     baseline_scores : array-like of shape (n_folds,), default=None
@@ -161,6 +167,7 @@ class ImportanceReport:
         beats_noise: Any = None,
         noise_alpha: float | None = None,
         noise_control: str | None = None,
+        noise_test: str | None = None,
         scores: Any = None,
         baseline_scores: Any = None,
         metric: str = "score",
@@ -178,7 +185,9 @@ class ImportanceReport:
     ) -> None:
         # Not validate_params: on __init__ its messages would name "ImportanceReport.__init__".
         validate_parameter_constraints(
-            _CONSTRAINTS, {"top": top, "noise_control": noise_control}, caller_name=type(self).__name__
+            _CONSTRAINTS,
+            {"top": top, "noise_control": noise_control, "noise_test": noise_test},
+            caller_name=type(self).__name__,
         )
         self.importances = np.asarray(importances, dtype=float)
         self.feature_names = [str(name) for name in feature_names]
@@ -196,6 +205,7 @@ class ImportanceReport:
         self.beats_noise = _optional_array(beats_noise, bool)
         self.noise_alpha = noise_alpha
         self.noise_control = noise_control
+        self.noise_test = noise_test
         self.scores = _optional_array(scores, float)
         self.baseline_scores = _optional_array(baseline_scores, float)
         self.metric = metric
@@ -281,6 +291,7 @@ class ImportanceReport:
                 beats_noise=support,
                 noise_alpha=selector.alpha,
                 noise_control=selector.control,
+                noise_test=selector.test,
             )
         tracker = getattr(final, "variance_importance_", None) if selector is None else None
         if tracker is not None:
@@ -452,11 +463,19 @@ class ImportanceReport:
         return f"p ≤ {self.noise_alpha:g}"
 
     def _error_rate_long(self) -> str:
-        test = (
-            "A column's p-value is the share of shuffled &ldquo;shadow&rdquo; copies of the columns (linked to "
-            "nothing) that came out at least as important, in networks trained on the columns and their shadows "
-            "together."
-        )
+        if self.noise_test == "hits":
+            test = (
+                "Networks were trained on the columns together with shuffled &ldquo;shadow&rdquo; copies of "
+                "them (linked to nothing). A column's p-value is the chance that a column no better than the "
+                "best shadow, winning each network with a coin flip, would beat every shadow in as many of the "
+                "networks as this one did (Boruta's test)."
+            )
+        else:
+            test = (
+                "A column's p-value is the share of shuffled &ldquo;shadow&rdquo; copies of the columns (linked "
+                "to nothing) that came out at least as important, in networks trained on the columns and their "
+                "shadows together."
+            )
         if self.noise_alpha is None:
             return test
         alpha = self.noise_alpha
