@@ -379,18 +379,24 @@ def permutation_bh(case):
 
 METHODS = {
     "VIANNSelector (fdr, default)": selects(),
+    "VIANNSelector (fdr, epochs=60)": selects(epochs=60),
     "VIANNSelector (fdr, rank test)": selects(test="rank"),
     "VIANNSelector (per_feature, rank test, one fit)": selects(control="per_feature", test="rank"),
     "BorutaPy": boruta,
     "knockpy (defaults)": knockoffs,
     "permutation + BH": permutation_bh,
     # Candidates, run only when named with --methods (they lost on the development half; see docs/trust.md):
+    "VIANNSelector (fdr, epochs=30)": selects(epochs=30),
+    "VIANNSelector (fdr, epochs=100)": selects(epochs=100),
     "VIANNSelector (fdr, n_fits=8)": selects(n_fits=8),
     "VIANNSelector (fdr, n_fits=16)": selects(n_fits=16),
     "VIANNSelector (fdr, n_fits=20)": selects(n_fits=20),
     "VIANNSelector (fdr, rank test, n_fits=1)": selects(test="rank", n_fits=1),
 }
-CANDIDATES = tuple(method for method in METHODS if "n_fits=" in method)
+CANDIDATES = tuple(method for method in METHODS if "n_fits=" in method) + (
+    "VIANNSelector (fdr, epochs=30)",
+    "VIANNSelector (fdr, epochs=100)",
+)
 CHEAP = ("VIANNSelector (fdr, default)", "VIANNSelector (fdr, rank test)", "knockpy (defaults)")
 
 

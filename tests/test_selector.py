@@ -1,13 +1,17 @@
 """VIANNSelector: features that beat their shadows, and no shadow anywhere a user can see."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import sparse
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
 from viann_sklearn import VIANNClassifier, VIANNRegressor, VIANNSelector
@@ -163,6 +167,7 @@ def test_sparse_input_stays_sparse_and_keeps_the_signal():
         (dict(n_shadows="many"), None, InvalidParameterError, "n_shadows"),
         (dict(control="bonferroni"), None, InvalidParameterError, "control"),
         (dict(test="boruta"), None, InvalidParameterError, "test"),
+        (dict(epochs=0), None, InvalidParameterError, "epochs"),
         (dict(n_fits=4, alpha=0.05), None, ValueError, "n_fits=4 is too few for alpha=0.05: the hits test"),
         (dict(n_shadows=10, alpha=0.05, n_fits=1, test="rank"), None, ValueError, "n_shadows=10 is too few"),
         (dict(n_shadows=6, alpha=0.05, test="rank"), None, ValueError, "n_fits \\* n_shadows"),
@@ -207,6 +212,9 @@ def test_wide_data_gets_more_fits_so_that_fdr_control_can_keep_features():
         n_fits = auto_n_fits("fdr", 0.05, n_features)
         assert 12 <= n_fits <= 20
         assert 0.5**n_fits <= 10 * 0.05 / n_features or n_fits == 20
+    # However small alpha is, "auto" plans enough fits for a p-value to reach it.
+    for control in ("fdr", "per_feature"):
+        assert 0.5 ** auto_n_fits(control, 1e-7, 10) <= 1e-7
 
 
 def test_hits_test_stops_early_only_when_the_decision_is_settled(two_signals):
@@ -218,3 +226,26 @@ def test_hits_test_stops_early_only_when_the_decision_is_settled(two_signals):
         assert hits_decision_is_final(selector.hits_, selector.n_fits_, 12, 0.05, "fdr")
     # The rank test trains every fit it plans.
     assert VIANNSelector(VIANNClassifier(random_state=0, **NET), test="rank", random_state=0).fit(X, y).n_fits_ == 3
+
+
+def test_a_fixed_epoch_budget_sets_only_the_selectors_fits(two_signals):
+    X, y = two_signals
+    network = VIANNClassifier(random_state=0, **NET)
+    selector = VIANNSelector(network, epochs=5, random_state=0)
+    budgeted = selector._network()
+    assert (budgeted.max_iter, budgeted.early_stopping) == (5, False)
+    assert budgeted.hidden_layer_sizes == network.hidden_layer_sizes and network.max_iter == NET["max_iter"]
+    # Five epochs do not converge, on purpose: the selector says nothing of it, a plain fit does.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        selector.fit(X, y)
+        with pytest.raises(ConvergenceWarning):
+            clone(budgeted).fit(X, y)
+    assert selector.get_support().shape == (8,)
+
+
+def test_an_epoch_budget_needs_an_estimator_with_max_iter(two_signals):
+    X, y = two_signals
+    with pytest.raises(ValueError, match="DecisionTreeClassifier does not have; pass epochs=None"):
+        VIANNSelector(DecisionTreeClassifier(random_state=0), epochs=5).fit(X, y)
+    assert VIANNSelector(DecisionTreeClassifier(random_state=0), random_state=0).fit(X, y).get_support()[:2].all()

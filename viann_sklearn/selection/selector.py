@@ -7,6 +7,7 @@ import numpy as np
 from scipy import sparse
 from scipy.stats import false_discovery_control
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -102,6 +103,15 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         Which error rate ``alpha`` bounds; see above.
     test : {"hits", "rank"}, default="hits"
         How the fits become p-values; see above.
+    epochs : int or None, default=None
+        None trains each of the selector's networks as the estimator is set.
+        An int trains each for exactly that many epochs, early stopping off
+        (the estimator's ``max_iter`` and ``early_stopping`` are set for
+        these fits only; its other settings are kept): a fixed budget for
+        speed. Measured on real tables (see the documentation), 60 epochs
+        took 40-70 % of the time and found more of the informative columns,
+        but kept more weakly related ones; where the truth was exact, no
+        more false ones.
     n_shadows : int or "auto", default="auto"
         How many shadow columns each fit adds. "auto" with ``test="hits"``:
         one per non-constant column (at least 5, at most 500), as Boruta.
@@ -222,6 +232,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         "alpha": [Interval(Real, 0, 1, closed="neither")],
         "control": [StrOptions({"fdr", "per_feature"})],
         "test": [StrOptions({"hits", "rank"})],
+        "epochs": [Interval(Integral, 1, None, closed="left"), None],
         "n_shadows": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "n_fits": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
@@ -234,6 +245,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         alpha=0.05,
         control="fdr",
         test="hits",
+        epochs=None,
         n_shadows="auto",
         n_fits="auto",
         random_state=None,
@@ -242,6 +254,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self.alpha = alpha
         self.control = control
         self.test = test
+        self.epochs = epochs
         self.n_shadows = n_shadows
         self.n_fits = n_fits
         self.random_state = random_state
@@ -304,11 +317,16 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 X_with_shadows = sparse.hstack([X, shadows], format=X.format)
             else:
                 X_with_shadows = np.hstack([X, shadows])
-            network = clone(self.estimator)
+            network = self._network()
             if fit_index > 0 and "random_state" in network.get_params():
                 # Another initialisation too, so that the fits differ by more than their shadows.
                 network.set_params(random_state=int(rng.integers(np.iinfo(np.int32).max)))
-            importances = np.asarray(network.fit(X_with_shadows, y, **fit_params).feature_importances_, np.float64)
+            with warnings.catch_warnings():
+                if self.epochs is not None:
+                    # The budget is short on purpose: "not converged" says nothing here.
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                fitted = network.fit(X_with_shadows, y, **fit_params)
+            importances = np.asarray(fitted.feature_importances_, np.float64)
             real, shadows = importances[:n_features], importances[n_features:]
             if real.sum() == 0:
                 raise ValueError("Every real feature has zero importance; there is nothing to select from.")
@@ -338,6 +356,21 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self.n_shadows_ = n_shadows
         self.n_fits_ = n_trained
         return self
+
+    def _network(self):
+        """A fresh clone of the estimator, on the fixed epoch budget unless ``epochs=None``."""
+        network = clone(self.estimator)
+        if self.epochs is None:
+            return network
+        if "max_iter" not in network.get_params():
+            raise ValueError(
+                f"VIANNSelector(epochs={self.epochs}) sets the estimator's max_iter, which "
+                f"{type(network).__name__} does not have; pass epochs=None to train it as it is set."
+            )
+        budget = {"max_iter": self.epochs}
+        if "early_stopping" in network.get_params():
+            budget["early_stopping"] = False
+        return network.set_params(**budget)
 
     def _checked_n_fits(self, n_features):
         if self.n_fits != "auto":
@@ -381,11 +414,13 @@ def auto_n_fits(control, alpha, n_features, test="hits"):
     (8, 1)
     """
     if test == "hits":
+        # The smallest p-value, 0.5 ** n_fits, must reach alpha, however small alpha is.
+        needed = int(np.ceil(-np.log2(alpha)))
         if control != "fdr":
-            return AUTO_HITS_FITS
+            return max(AUTO_HITS_FITS, needed)
         # 0.5 ** n_fits <= alpha * ENOUGH_DISCOVERIES / n_features
         wide = int(np.ceil(np.log2(n_features / (alpha * ENOUGH_DISCOVERIES))))
-        return int(min(max(AUTO_HITS_FITS, wide), MAX_AUTO_HITS_FITS))
+        return int(max(min(max(AUTO_HITS_FITS, wide), MAX_AUTO_HITS_FITS), needed))
     if control != "fdr":
         return 1
     wide = int(np.ceil(n_features / (alpha * ENOUGH_DISCOVERIES * MAX_AUTO_SHADOWS)))
