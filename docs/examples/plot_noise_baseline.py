@@ -66,14 +66,22 @@ share_axis.set_title(f"Noise gains importance after the held-out loss bottoms ou
 fig.tight_layout()
 
 # %%
-# The noise baseline: three training runs with shadows, and a p-value per
-# feature (how often a shadow scored at least as high, pooled over the runs).
+# The noise baseline: up to 12 training runs, each with a fresh shadow of
+# every column. A feature scores a hit in a run when it beats every shadow;
+# its p-value is the chance of that many hits for a coin flip (Boruta's test).
 # The Benjamini-Hochberg rule keeps features so that, of those kept, at most
 # ``alpha`` are expected to be noise; ``adjusted_pvalues_ <= alpha`` are kept.
 selector = VIANNSelector(VIANNRegressor(random_state=0), alpha=0.05, random_state=0).fit(X, y)
-for name, importance, pvalue, adjusted, kept in zip(
-    names, selector.feature_importances_, selector.pvalues_, selector.adjusted_pvalues_, selector.get_support()
+print(f"{selector.n_fits_} runs")
+for name, importance, hits, pvalue, adjusted, kept in zip(
+    names,
+    selector.feature_importances_,
+    selector.hits_,
+    selector.pvalues_,
+    selector.adjusted_pvalues_,
+    selector.get_support(),
 ):
     print(
-        f"{name:>4}  importance {importance:.3f}  p = {pvalue:.4f}  adjusted {adjusted:.4f}  {'kept' if kept else ''}"
+        f"{name:>4}  importance {importance:.3f}  hits {hits:2d}  p = {pvalue:.4f}  adjusted {adjusted:.4f}  "
+        f"{'kept' if kept else ''}"
     )
