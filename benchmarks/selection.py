@@ -379,13 +379,14 @@ def permutation_bh(case):
 
 METHODS = {
     "VIANNSelector (fdr, default)": selects(),
-    "VIANNSelector (fdr, epochs=60)": selects(epochs=60),
     "VIANNSelector (fdr, rank test)": selects(test="rank"),
     "VIANNSelector (per_feature, rank test, one fit)": selects(control="per_feature", test="rank"),
     "BorutaPy": boruta,
     "knockpy (defaults)": knockoffs,
     "permutation + BH": permutation_bh,
-    # Candidates, run only when named with --methods (they lost on the development half; see docs/trust.md):
+    # Run only when named with --methods: the epochs=60 option, and candidates not chosen on the
+    # development half (docs/trust.md, "How the default was chosen" and "A fixed epoch budget").
+    "VIANNSelector (fdr, epochs=60)": selects(epochs=60),
     "VIANNSelector (fdr, epochs=30)": selects(epochs=30),
     "VIANNSelector (fdr, epochs=100)": selects(epochs=100),
     "VIANNSelector (fdr, n_fits=8)": selects(n_fits=8),
@@ -393,10 +394,7 @@ METHODS = {
     "VIANNSelector (fdr, n_fits=20)": selects(n_fits=20),
     "VIANNSelector (fdr, rank test, n_fits=1)": selects(test="rank", n_fits=1),
 }
-CANDIDATES = tuple(method for method in METHODS if "n_fits=" in method) + (
-    "VIANNSelector (fdr, epochs=30)",
-    "VIANNSelector (fdr, epochs=100)",
-)
+CANDIDATES = tuple(method for method in METHODS if "n_fits=" in method or "epochs=" in method)
 CHEAP = ("VIANNSelector (fdr, default)", "VIANNSelector (fdr, rank test)", "knockpy (defaults)")
 
 

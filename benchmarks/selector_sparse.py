@@ -29,7 +29,7 @@ SIGNAL_WORDS = set(range(10, 30))
 
 
 def select_once(X, y, seed, control, test):
-    """Words kept, seconds, shadows a fit and fits, for one seeded selector at the defaults but ``control`` and ``test``."""
+    """Words kept, seconds, shadows a fit and fits trained: one seeded selector, defaults but ``control``, ``test``."""
     start = time.perf_counter()
     network = VIANNClassifier(random_state=seed)
     selector = VIANNSelector(network, control=control, test=test, random_state=seed).fit(X, y)

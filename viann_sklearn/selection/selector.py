@@ -42,10 +42,11 @@ AUTO_FDR_FITS = 3
 # it, 2,000 TF-IDF columns at 1,500 pooled shadows could keep nothing at all.
 MAX_AUTO_FDR_FITS, ENOUGH_DISCOVERIES = 10, 10
 # Boruta's hits test: fits planned by "auto", chosen on the development half of
-# benchmarks/selection.py (recall 0.23 / 0.32 / 0.38 / 0.45 / 0.47 / 0.50 at
-# 6 / 8 / 10 / 12 / 16 / 20 fits; from 16 fits on, shuffled targets began to
-# keep a column). Wide data: enough fits that ENOUGH_DISCOVERIES features with a
-# hit in every fit can be kept, up to MAX_AUTO_HITS_FITS.
+# benchmarks/selection.py (benchmarks/results/selection_fits.md: recall 0.333 /
+# 0.424 / 0.485 / 0.530 at 8 / 12 / 16 / 20 fits, the time in proportion; in a
+# throwaway run over all the tables, shuffled targets began to keep a column
+# from 16 fits on). Wide data: enough fits that ENOUGH_DISCOVERIES features
+# with a hit in every fit can be kept, up to MAX_AUTO_HITS_FITS.
 AUTO_HITS_FITS, MAX_AUTO_HITS_FITS = 12, 20
 # Boruta's shadows: one per varying column, at least 5 (as BorutaPy).
 MIN_HITS_SHADOWS = 5
@@ -192,6 +193,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     1/2 the test allows. On real tables and shuffled targets the realised
     rates stayed below ``alpha`` (see the documentation), but the guarantee
     is measured, not proved; the rank test's is exact for one fit.
+
     Shuffling a column breaks its link to the target *and* to every other
     column. So a column that is unrelated to the target but correlated with
     a column that is related carries information about the target, and
