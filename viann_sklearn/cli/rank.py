@@ -269,11 +269,9 @@ def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Names
 
 def _noise_cutoff(column_pvalues: np.ndarray, args: argparse.Namespace) -> float:
     """The largest column p-value that beats noise under ``--noise-control`` at ``--noise-alpha``."""
-    from ..selection.noise import benjamini_hochberg_cutoff
+    from ..selection.noise import kept_pvalue_cutoff
 
-    if args.noise_control == "fdr":
-        return benjamini_hochberg_cutoff(column_pvalues, args.noise_alpha)
-    return float(args.noise_alpha)
+    return kept_pvalue_cutoff(column_pvalues, args.noise_alpha, args.noise_control)
 
 
 def _cross_val_scores(model: Any, X: Any, y: Any, folds: Any, args: argparse.Namespace) -> np.ndarray:

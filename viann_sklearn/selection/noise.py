@@ -22,6 +22,7 @@ __all__ = [
     "hits_pvalues",
     "hits_decision_is_final",
     "benjamini_hochberg_cutoff",
+    "kept_pvalue_cutoff",
     "simes_within_groups",
 ]
 
@@ -218,16 +219,11 @@ def hits_decision_is_final(hits, n_done, n_planned, alpha, control):
     >>> hits_decision_is_final(np.array([11, 0, 0]), 11, 12, 0.05, "fdr")  # kept even if fit 12 misses
     True
     """
-    remaining = n_planned - n_done
-    worst = _kept(hits_pvalues(hits, n_planned), alpha, control)
-    best = _kept(hits_pvalues(np.asarray(hits) + remaining, n_planned), alpha, control)
-    return bool(np.array_equal(worst, best))
-
-
-def _kept(pvalues, alpha, control):
-    if control == "fdr":
-        return pvalues <= benjamini_hochberg_cutoff(pvalues, alpha)
-    return pvalues <= alpha
+    if_all_miss = hits_pvalues(hits, n_planned)
+    if_all_hit = hits_pvalues(np.asarray(hits) + (n_planned - n_done), n_planned)
+    kept_if_all_miss = if_all_miss <= kept_pvalue_cutoff(if_all_miss, alpha, control)
+    kept_if_all_hit = if_all_hit <= kept_pvalue_cutoff(if_all_hit, alpha, control)
+    return bool(np.array_equal(kept_if_all_miss, kept_if_all_hit))
 
 
 def noise_threshold(shadow_scores, alpha):
@@ -282,6 +278,23 @@ def benjamini_hochberg_cutoff(pvalues, q):
         return 0.0
     passes = ordered <= q * np.arange(1, len(ordered) + 1) / len(ordered)
     return float(ordered[np.flatnonzero(passes).max()]) if passes.any() else 0.0
+
+
+def kept_pvalue_cutoff(pvalues, alpha, control):
+    """The largest p-value kept under ``control`` at ``alpha``: keep the p-values ``<=`` it.
+
+    Benjamini-Hochberg's cutoff (:func:`benjamini_hochberg_cutoff`) with
+    ``control="fdr"``; ``alpha`` itself with ``"per_feature"``.
+
+    Examples
+    --------
+    >>> p = np.array([0.001, 0.02, 0.03, 0.5])
+    >>> kept_pvalue_cutoff(p, 0.1, "fdr"), kept_pvalue_cutoff(p, 0.1, "per_feature")
+    (0.03, 0.1)
+    """
+    if control == "fdr":
+        return benjamini_hochberg_cutoff(pvalues, alpha)
+    return float(alpha)
 
 
 def simes_within_groups(pvalues, groups):

@@ -14,10 +14,10 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .noise import (
-    benjamini_hochberg_cutoff,
     best_shadow_hits,
     hits_decision_is_final,
     hits_pvalues,
+    kept_pvalue_cutoff,
     noise_threshold,
     pooled_shadow_pvalues,
     shadow_columns,
@@ -346,11 +346,10 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             self.pvalues_ = pooled_shadow_pvalues(real_scores, shadow_scores)
         if self.control == "fdr":
             self.adjusted_pvalues_ = false_discovery_control(self.pvalues_, method="bh")
-            # The largest p-value kept; the importance above which p-values are that small.
-            pvalue_cutoff = benjamini_hochberg_cutoff(self.pvalues_, self.alpha)
         else:
             self.adjusted_pvalues_ = self.pvalues_.copy()
-            pvalue_cutoff = self.alpha
+        # The largest p-value kept; the importance above which p-values are that small.
+        pvalue_cutoff = kept_pvalue_cutoff(self.pvalues_, self.alpha, self.control)
         # With one fit, a feature is kept exactly when its importance beats this;
         # with several, the pooled counts decide and no one importance does.
         one_rank_fit = self.test == "rank" and n_trained == 1
