@@ -7,6 +7,7 @@ trains (the net, its callbacks, solvers, the epoch loop) is the training layer,
 ``viann_sklearn/training/``.
 """
 
+import functools
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral
@@ -430,6 +431,7 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
         device = next(net.module_.parameters()).device
         if not sp.issparse(X_val):
             X_val = to_tensor(X_val, self._compute_dtype_numpy()).to(device)
+        score_outputs = self._validation_metric(y_val, w_val)
 
         def validation_score():
             # No eval() here: the network has no layer that behaves differently
@@ -438,9 +440,13 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
             outputs = self._forward(net.module_, X_val)
             if not torch.isfinite(outputs).all():
                 return float("nan")  # a diverged network has no score
-            return self._score_outputs(outputs, y_val, w_val)
+            return score_outputs(outputs)
 
         return validation_score
+
+    def _validation_metric(self, y_val, w_val):
+        """The validation score as a function of the network's outputs alone, for targets scored every epoch."""
+        return functools.partial(self._score_outputs, y_encoded=y_val, sample_weight=w_val)
 
     def _record_column_ranges(self, column_min, column_max, continuing):
         # Running min and max of every column over all the data trained on, so

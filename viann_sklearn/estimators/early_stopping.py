@@ -7,9 +7,10 @@ by epoch.
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
-__all__ = ["baseline_score", "patience", "split_validation", "wants_validation"]
+__all__ = ["ValidationR2", "baseline_score", "patience", "split_validation", "wants_validation"]
 
 # early_stopping="auto" holds out a validation set only when it has at least
 # this many rows (50 samples at validation_fraction=0.1).
@@ -102,3 +103,74 @@ def baseline_score(estimator, y_validation, sample_weight):
         counts = np.bincount(y_validation, weights=sample_weight)
         return float(counts.max() / counts.sum()) if counts.sum() > 0 else 0.0
     return 0.0
+
+
+class ValidationR2:
+    """R² of predictions against fixed validation targets, as ``sklearn.metrics.r2_score`` computes it.
+
+    Early stopping scores the same targets every epoch. ``r2_score`` checks
+    and converts them, and their sum of squares about the mean, on every call:
+    on tables of a few hundred rows that took more time than the epoch's
+    training. Here the targets' side is computed once per dtype, and each
+    call does only the predictions' side, with the same numpy operations in
+    the same order as ``r2_score`` (``tests/test_early_stopping.py`` checks
+    that the scores are equal to the last bit): the same scores, so the same
+    stopping epochs.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,), default=None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> score = ValidationR2(np.array([1.0, 2.0, 3.0]))
+    >>> score(np.array([1.0, 2.0, 2.0]))
+    0.5
+    """
+
+    def __init__(self, y_true, sample_weight=None):
+        y_true = np.asarray(y_true)
+        self._y_true = y_true.reshape(len(y_true), -1)
+        self._sample_weight = None if sample_weight is None else np.asarray(sample_weight)
+        self._targets_side = {}  # dtype -> (y_true, weight, denominator)
+
+    def __call__(self, y_pred):
+        """The R² of ``y_pred`` (same rows and outputs as the targets), averaged uniformly over the outputs."""
+        y_pred = np.asarray(y_pred)
+        y_pred = y_pred.reshape(len(y_pred), -1)
+        if len(y_pred) < 2:
+            return float(r2_score(self._y_true, y_pred, sample_weight=self._sample_weight))
+        y_true, weight, denominator = self._targets_in(_floating_dtype(self._y_true, y_pred, self._sample_weight))
+        numerator = np.sum(weight * (y_true - y_pred.astype(y_true.dtype, copy=False)) ** 2, axis=0)
+        # r2_score's force_finite: a perfect fit scores 1, a constant target otherwise 0
+        scores = np.ones(len(numerator), dtype=numerator.dtype)
+        valid = (denominator != 0) & (numerator != 0)
+        scores[valid] = 1 - (numerator[valid] / denominator[valid])
+        scores[(numerator != 0) & (denominator == 0)] = 0.0
+        return float(np.mean(scores, axis=0))
+
+    def _targets_in(self, dtype):
+        if dtype not in self._targets_side:
+            y_true = self._y_true.astype(dtype, copy=False)
+            if self._sample_weight is None:
+                weights, weight = None, 1.0
+            else:
+                weights = self._sample_weight.astype(dtype, copy=False)
+                weight = weights[:, None]
+            mean = np.mean(y_true, axis=0) if weights is None else _weighted_mean(y_true, weights)
+            denominator = np.sum(weight * (y_true - mean) ** 2, axis=0)
+            self._targets_side[dtype] = (y_true, weight, denominator)
+        return self._targets_side[dtype]
+
+
+def _floating_dtype(*arrays):
+    """scikit-learn's choice of dtype for a metric: the widest floating dtype among the arrays, else float64."""
+    floating = [array.dtype for array in arrays if array is not None and np.issubdtype(array.dtype, np.floating)]
+    return np.result_type(*floating) if floating else np.dtype(np.float64)
+
+
+def _weighted_mean(values, weights):
+    # scikit-learn's _average with weights: sum of products over the sum of weights
+    return np.sum(np.multiply(values, weights[:, None]), axis=0) / np.sum(weights, axis=0)

@@ -6,11 +6,11 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.metrics import r2_score
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import StrOptions
 
 from .base import _among_weighted_rows, _BaseVIANN, _is_stochastic, _rows_that_count
+from .early_stopping import ValidationR2
 from .inputs import column_mean_and_scale
 from .parameters import _SHARED_ATTRIBUTES_DOC, _SHARED_PARAMETERS_DOC
 
@@ -250,11 +250,15 @@ class VIANNRegressor(RegressorMixin, _BaseVIANN):
             outputs = (outputs * self._target_scale + self._target_shift).astype(outputs.dtype)
         return outputs
 
-    def _score_outputs(self, outputs, y, sample_weight=None):
+    def _score_outputs(self, outputs, y_encoded, sample_weight=None):
+        return self._validation_metric(y_encoded, sample_weight)(outputs)
+
+    def _validation_metric(self, y_val, w_val):
+        r2_of = ValidationR2(y_val, w_val)
         if self.loss == "poisson":
-            return float(r2_score(y, self._predictions(outputs), sample_weight=sample_weight))
+            return lambda outputs: r2_of(self._predictions(outputs))
         # R² does not change when targets and predictions are standardised alike
-        return float(r2_score(y, outputs.numpy(), sample_weight=sample_weight))
+        return lambda outputs: r2_of(outputs.numpy())
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted targets.
