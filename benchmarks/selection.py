@@ -384,8 +384,8 @@ METHODS = {
     "BorutaPy": boruta,
     "knockpy (defaults)": knockoffs,
     "permutation + BH": permutation_bh,
-    # Run only when named with --methods: the epochs=60 option, and candidates not chosen on the
-    # development half (docs/trust.md, "How the default was chosen" and "A fixed epoch budget").
+    # Run only when named with --methods: the epochs=60 and drop_rejected options, and candidates
+    # not chosen (docs/trust.md, "How the default was chosen", "A fixed epoch budget", "Dropping rejected features").
     "VIANNSelector (fdr, epochs=60)": selects(epochs=60),
     "VIANNSelector (fdr, epochs=30)": selects(epochs=30),
     "VIANNSelector (fdr, epochs=100)": selects(epochs=100),
@@ -393,8 +393,10 @@ METHODS = {
     "VIANNSelector (fdr, n_fits=16)": selects(n_fits=16),
     "VIANNSelector (fdr, n_fits=20)": selects(n_fits=20),
     "VIANNSelector (fdr, rank test, n_fits=1)": selects(test="rank", n_fits=1),
+    "VIANNSelector (fdr, drop_rejected)": selects(drop_rejected=True),
 }
-CANDIDATES = tuple(method for method in METHODS if "n_fits=" in method or "epochs=" in method)
+CANDIDATE_KEYS = ("n_fits=", "epochs=", "drop_rejected")
+CANDIDATES = tuple(method for method in METHODS if any(key in method for key in CANDIDATE_KEYS))
 CHEAP = ("VIANNSelector (fdr, default)", "VIANNSelector (fdr, rank test)", "knockpy (defaults)")
 
 

@@ -249,3 +249,42 @@ def test_an_epoch_budget_needs_an_estimator_with_max_iter(two_signals):
     with pytest.raises(ValueError, match="DecisionTreeClassifier does not have; pass epochs=None"):
         VIANNSelector(DecisionTreeClassifier(random_state=0), epochs=5).fit(X, y)
     assert VIANNSelector(DecisionTreeClassifier(random_state=0), random_state=0).fit(X, y).get_support()[:2].all()
+
+
+class _WidthRecordingTree(DecisionTreeClassifier):
+    """A tree that records how many columns each of the selector's fits gives it (clones share the list)."""
+
+    widths: list = []
+
+    def fit(self, X, y, **fit_params):
+        _WidthRecordingTree.widths.append(X.shape[1])
+        return super().fit(X, y, **fit_params)
+
+
+@pytest.mark.parametrize("as_sparse", [False, True])
+def test_drop_rejected_leaves_features_that_cannot_be_kept_out_of_later_fits(two_signals, as_sparse):
+    X, y = two_signals
+    X = sparse.csr_matrix(X) if as_sparse else X
+    _WidthRecordingTree.widths = []
+    tree = _WidthRecordingTree(max_depth=3, random_state=0)
+    selector = VIANNSelector(tree, drop_rejected=True, random_state=0).fit(X, y)
+    widths = _WidthRecordingTree.widths
+    assert len(widths) == selector.n_fits_ and widths[0] == 8 + 8  # all features and a shadow each
+    # Later fits: the features still in play and as many shadows (at least 5), fewer as features drop out.
+    assert all(later <= earlier for earlier, later in zip(widths, widths[1:])) and widths[-1] < widths[0]
+    in_play = [width - max(width // 2, 5) for width in widths]
+    assert all(width == n + max(n, 5) for width, n in zip(widths, in_play))
+    # A feature that dropped out could not have been kept, and the signal is kept.
+    assert selector.get_support()[:2].all()
+    dropped = selector.hits_ + (12 - selector.n_fits_) < 10  # fewer than 10 hits of 12 cannot reach p <= 0.05
+    assert not selector.get_support()[dropped].any()
+    np.testing.assert_allclose(selector.feature_importances_.sum(), 1.0)
+
+
+def test_drop_rejected_is_off_by_default_and_only_for_the_hits_test(two_signals):
+    X, y = two_signals
+    _WidthRecordingTree.widths = []
+    VIANNSelector(_WidthRecordingTree(max_depth=3, random_state=0), random_state=0).fit(X, y)
+    assert set(_WidthRecordingTree.widths) == {16}
+    with pytest.raises(ValueError, match="drop_rejected=True needs test='hits'"):
+        VIANNSelector(VIANNClassifier(**NET), drop_rejected=True, test="rank").fit(X, y)

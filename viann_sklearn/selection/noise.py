@@ -20,6 +20,7 @@ __all__ = [
     "pooled_shadow_pvalues",
     "best_shadow_hits",
     "hits_pvalues",
+    "hits_could_reach",
     "hits_decision_is_final",
     "benjamini_hochberg_cutoff",
     "kept_pvalue_cutoff",
@@ -224,6 +225,32 @@ def hits_decision_is_final(hits, n_done, n_planned, alpha, control):
     kept_if_all_miss = if_all_miss <= kept_pvalue_cutoff(if_all_miss, alpha, control)
     kept_if_all_hit = if_all_hit <= kept_pvalue_cutoff(if_all_hit, alpha, control)
     return bool(np.array_equal(kept_if_all_miss, kept_if_all_hit))
+
+
+def hits_could_reach(hits, n_done, n_planned, alpha):
+    """Which features a hit in every remaining fit would still bring to a p-value ``<= alpha``.
+
+    The others cannot be kept under either control (Benjamini-Hochberg keeps
+    no p-value above ``alpha``): Boruta rejects them, and
+    ``VIANNSelector(drop_rejected=True)`` leaves them out of the later fits.
+
+    Parameters
+    ----------
+    hits : ndarray of int of shape (n_features,)
+        Hits in the ``n_done`` fits so far.
+    n_done, n_planned : int
+    alpha : float
+
+    Returns
+    -------
+    possible : ndarray of bool of shape (n_features,)
+
+    Examples
+    --------
+    >>> hits_could_reach(np.array([4, 3, 0]), 4, 12, 0.05)  # 12 of 12 or 11 of 12 hits pass; 8 of 12 does not
+    array([ True,  True, False])
+    """
+    return hits_pvalues(np.asarray(hits) + (n_planned - n_done), n_planned) <= alpha
 
 
 def noise_threshold(shadow_scores, alpha):

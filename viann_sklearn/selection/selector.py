@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .noise import (
     best_shadow_hits,
+    hits_could_reach,
     hits_decision_is_final,
     hits_pvalues,
     kept_pvalue_cutoff,
@@ -113,6 +114,18 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         took 40-70 % of the time and found more of the informative columns,
         but kept more weakly related ones; where the truth was exact, no
         more false ones.
+    drop_rejected : bool, default=False
+        Boruta's rejection, for ``test="hits"``: after each fit, a feature
+        that could no longer be kept (even a hit in every remaining fit
+        would leave its p-value above ``alpha``) leaves the later fits, and
+        so do its shadows. The network then spends its capacity on the
+        features still in question, and those compete with fewer shadows.
+        Its decision does not change (it is not kept either way); its
+        importance counts 0 in the fits it sits out. Measured on real
+        tables (see the documentation): more of the informative columns
+        found on every design, and where the truth was exact still no more
+        than 1 % false discoveries, but more weakly related columns kept, so
+        not the default.
     n_shadows : int or "auto", default="auto"
         How many shadow columns each fit adds. "auto" with ``test="hits"``:
         one per non-constant column (at least 5, at most 500), as Boruta.
@@ -235,6 +248,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         "control": [StrOptions({"fdr", "per_feature"})],
         "test": [StrOptions({"hits", "rank"})],
         "epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "drop_rejected": ["boolean"],
         "n_shadows": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "n_fits": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
@@ -248,6 +262,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         control="fdr",
         test="hits",
         epochs=None,
+        drop_rejected=False,
         n_shadows="auto",
         n_fits="auto",
         random_state=None,
@@ -257,6 +272,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self.control = control
         self.test = test
         self.epochs = epochs
+        self.drop_rejected = drop_rejected
         self.n_shadows = n_shadows
         self.n_fits = n_fits
         self.random_state = random_state
@@ -301,6 +317,10 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"0.5 ** n_fits, so no feature could be kept. Use n_fits >= {int(np.ceil(-np.log2(self.alpha)))} "
                 "or 'auto'."
             )
+        if self.drop_rejected and self.test != "hits":
+            raise ValueError(
+                "drop_rejected=True needs test='hits': the rank test pools the same shadows over all fits."
+            )
         if self.test == "rank" and self.n_shadows != "auto" and self.alpha * (n_fits * n_shadows + 1) < 1:
             raise ValueError(
                 f"n_shadows={self.n_shadows} is too few for alpha={self.alpha}: the smallest p-value is "
@@ -310,15 +330,17 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         rng = np.random.default_rng(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         real_scores, shadow_scores = [], []
         hits = np.zeros(n_features, dtype=int)
+        # The features still in question; all of them unless drop_rejected.
+        in_play, X_in_play = varying, X
         for fit_index in range(n_fits):
             # Each varying column in turn (in a random order), so every one gets
             # its share of shadows whatever n_shadows is; fresh shadows each fit.
-            sources = np.resize(rng.permutation(varying), n_shadows)
+            sources = np.resize(rng.permutation(in_play), n_shadows)
             shadows = shadow_columns(X, sources, rng)
             if sparse.issparse(X):
-                X_with_shadows = sparse.hstack([X, shadows], format=X.format)
+                X_with_shadows = sparse.hstack([X_in_play, shadows], format=X.format)
             else:
-                X_with_shadows = np.hstack([X, shadows])
+                X_with_shadows = np.hstack([X_in_play, shadows])
             network = self._network()
             if fit_index > 0 and "random_state" in network.get_params():
                 # Another initialisation too, so that the fits differ by more than their shadows.
@@ -329,14 +351,24 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                     warnings.simplefilter("ignore", ConvergenceWarning)
                 fitted = network.fit(X_with_shadows, y, **fit_params)
             importances = np.asarray(fitted.feature_importances_, np.float64)
-            real, shadows = importances[:n_features], importances[n_features:]
+            n_real = X_in_play.shape[1]
+            real, shadows = importances[:n_real], importances[n_real:]
             if real.sum() == 0:
                 raise ValueError("Every real feature has zero importance; there is nothing to select from.")
+            if X_in_play is not X:  # the features that sat this fit out score 0 in it
+                real = _scattered(real, in_play, n_features)
             real_scores.append(real / real.sum())
             shadow_scores.append(shadows / real.sum())
             hits += best_shadow_hits(real, shadows)
             if self.test == "hits" and hits_decision_is_final(hits, fit_index + 1, n_fits, self.alpha, self.control):
                 break  # the remaining fits could not change which features are kept
+            if self.drop_rejected:
+                in_play = in_play[hits_could_reach(hits, fit_index + 1, n_fits, self.alpha)[in_play]]
+                if len(in_play) == 0:
+                    break  # no feature can be kept (the check above stops first; this is a guard)
+                X_in_play = X[:, in_play]
+                if self.n_shadows == "auto":
+                    n_shadows = int(min(max(len(in_play), MIN_HITS_SHADOWS), MAX_AUTO_SHADOWS))
         n_trained = len(real_scores)
         self.feature_importances_ = np.mean(real_scores, axis=0)
         self.hits_ = hits
@@ -426,6 +458,13 @@ def auto_n_fits(control, alpha, n_features, test="hits"):
         return 1
     wide = int(np.ceil(n_features / (alpha * ENOUGH_DISCOVERIES * MAX_AUTO_SHADOWS)))
     return int(min(max(AUTO_FDR_FITS, wide), MAX_AUTO_FDR_FITS))
+
+
+def _scattered(values, positions, size):
+    """A vector of ``size`` zeros with ``values`` at ``positions``."""
+    full = np.zeros(size, dtype=values.dtype)
+    full[positions] = values
+    return full
 
 
 def _varying_columns(X):
