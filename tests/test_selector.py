@@ -288,3 +288,19 @@ def test_drop_rejected_is_off_by_default_and_only_for_the_hits_test(two_signals)
     assert set(_WidthRecordingTree.widths) == {16}
     with pytest.raises(ValueError, match="drop_rejected=True needs test='hits'"):
         VIANNSelector(VIANNClassifier(**NET), drop_rejected=True, test="rank").fit(X, y)
+
+
+def test_a_selector_pickled_before_the_newer_parameters_still_clones_and_refits(two_signals):
+    X, y = two_signals
+    selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
+    state = selector.__getstate__()
+    for added in ("control", "n_fits", "test", "epochs", "drop_rejected"):
+        del state[added]  # as a selector pickled before any of them existed
+    old = pickle.loads(pickle.dumps(state))
+    restored = VIANNSelector.__new__(VIANNSelector)
+    restored.__setstate__(old)
+    params = restored.get_params()
+    assert (params["control"], params["n_fits"], params["test"], params["epochs"]) == ("per_feature", 1, "rank", None)
+    np.testing.assert_array_equal(restored.transform(X), selector.transform(X))  # fitted state untouched
+    refit = clone(restored).fit(X, y)
+    assert refit.n_fits_ == 1 and np.isfinite(refit.threshold_)  # the one-fit rank test of the first selector

@@ -51,6 +51,16 @@ MAX_AUTO_FDR_FITS, ENOUGH_DISCOVERIES = 10, 10
 AUTO_HITS_FITS, MAX_AUTO_HITS_FITS = 12, 20
 # Boruta's shadows: one per varying column, at least 5 (as BorutaPy).
 MIN_HITS_SHADOWS = 5
+# Parameters added since the first VIANNSelector, with what a selector
+# pickled before each did: one fit, no correction, the rank test, the
+# estimator's own epochs, every feature in every fit.
+_FORMER_BEHAVIOUR = {
+    "control": "per_feature",
+    "n_fits": 1,
+    "test": "rank",
+    "epochs": None,
+    "drop_rejected": False,
+}
 
 
 class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
@@ -389,6 +399,13 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self.n_shadows_ = n_shadows
         self.n_fits_ = n_trained
         return self
+
+    def __setstate__(self, state):
+        # A selector pickled before a parameter existed gets the value that
+        # reproduces what it did then, so that get_params, clone and a refit work.
+        for name, former_behaviour in _FORMER_BEHAVIOUR.items():
+            state.setdefault(name, former_behaviour)
+        super().__setstate__(state)
 
     def _network(self):
         """A fresh clone of the estimator, on the fixed epoch budget unless ``epochs=None``."""
