@@ -50,6 +50,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 N_REPEATS = 5  # permutation importance's repeats, as in scikit-learn's examples
 DUPLICATE_CORRELATION = 0.8
 UNRELATED_CORRELATION = 0.3  # selection: a column this far from every drawn one is noise to any method
+DROPPING = "VIANNSelector(drop_rejected=True)"
 
 warnings.simplefilter("ignore", ConvergenceWarning)
 
@@ -426,9 +427,12 @@ def selection(tables, seeds):
             unrelated = case.negative[spearman_to(X, case.positive)[case.negative].max(axis=1) < UNRELATED_CORRELATION]
             selector = VIANNSelector(make_network(case.task, seed), random_state=seed)
             _, viann_seconds = timed(selector.fit, X, y)
+            dropping = VIANNSelector(make_network(case.task, seed), drop_rejected=True, random_state=seed)
+            _, dropping_seconds = timed(dropping.fit, X, y)
             (_, boruta_support), boruta_seconds = timed(boruta_scores, full)
             for method, support, seconds in [
                 ("VIANNSelector", selector.get_support(), viann_seconds),
+                (DROPPING, dropping.get_support(), dropping_seconds),
                 ("BorutaPy", boruta_support, boruta_seconds),
             ]:
                 rows.append(
@@ -445,9 +449,10 @@ def selection(tables, seeds):
                     )
                 )
             print(
-                f"{table.name:>24} seed {seed}: VIANNSelector keeps {rows[-2]['kept']} "
-                f"(recall {rows[-2]['recall']:.2f}, FPR {rows[-2]['false_positive_rate']:.2f}, "
-                f"{viann_seconds:.1f}s); BorutaPy keeps {rows[-1]['kept']} (recall {rows[-1]['recall']:.2f}, "
+                f"{table.name:>24} seed {seed}: VIANNSelector keeps {rows[-3]['kept']} "
+                f"(recall {rows[-3]['recall']:.2f}, FPR {rows[-3]['false_positive_rate']:.2f}, "
+                f"{viann_seconds:.1f}s); with drop_rejected {rows[-2]['kept']} (recall {rows[-2]['recall']:.2f}); "
+                f"BorutaPy keeps {rows[-1]['kept']} (recall {rows[-1]['recall']:.2f}, "
                 f"FPR {rows[-1]['false_positive_rate']:.2f}, {boruta_seconds:.1f}s)",
                 flush=True,
             )
@@ -456,7 +461,7 @@ def selection(tables, seeds):
         "|---|---|---|---|---|---|---|",
     ]
     for name in dict.fromkeys(row["table"] for row in rows):
-        for method in ("VIANNSelector", "BorutaPy"):
+        for method in ("VIANNSelector", DROPPING, "BorutaPy"):
             selected = [row for row in rows if row["table"] == name and row["method"] == method]
             lines.append(
                 f"| {name} | {method} | {np.mean([r['kept'] for r in selected]):.1f} of "
@@ -465,7 +470,7 @@ def selection(tables, seeds):
                 f"| {_mean_std([r['unrelated_rate'] for r in selected])} "
                 f"| {np.mean([r['seconds'] for r in selected]):.1f} |"
             )
-    for method in ("VIANNSelector", "BorutaPy"):
+    for method in ("VIANNSelector", DROPPING, "BorutaPy"):
         selected = [row for row in rows if row["method"] == method]
         lines.append(
             f"| **all** | **{method}** | | **{np.mean([r['recall'] for r in selected]):.3f}** "
