@@ -336,6 +336,15 @@ def test_bad_noise_alpha_is_a_one_line_error(table, capsys):
     assert "--noise-alpha must be" in capsys.readouterr().err
 
 
+def test_noise_drop_rejected_is_named_in_the_footer_and_needs_the_hits_test(table, capsys):
+    assert main(["rank", str(table), "--target", "label", "--noise-drop-rejected", *FAST]) == 0
+    footer = capsys.readouterr().out.strip().splitlines()[-1]
+    assert footer.endswith("(Boruta's test), a column that could no longer beat noise left out of the later fits")
+    assert main(["rank", str(table), "--target", "label", "--noise-drop-rejected", "--noise-test", "rank"]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and "--noise-drop-rejected needs --noise-test hits" in error[0]
+
+
 # ------------------------------------------------ the files people really have
 # One small file per dialect problem met in real exports (R datasets written by pandas, R and
 # European spreadsheets); each was an error or a silent loss before.

@@ -145,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
         "shadow (default); or 'rank', the share of shadows at least as important, pooled over 3 fits",
     )
     fits.add_argument(
+        "--noise-drop-rejected",
+        action="store_true",
+        help="with --noise-test hits, a column that can no longer beat noise leaves the later fits, as in "
+        "Boruta: more of the real columns found, and more weakly related ones kept (see the docs)",
+    )
+    fits.add_argument(
         "--noise-control",
         choices=["fdr", "per_feature"],
         default="fdr",
@@ -231,6 +237,8 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError(
             f"--noise-alpha must be at least 0 (0 skips the noise baseline) and below 1, got {args.noise_alpha}"
         )
+    if args.noise_drop_rejected and args.noise_test != "hits":
+        raise UsageError("--noise-drop-rejected needs --noise-test hits: the rank test pools the same shadows")
     if args.plot:
         _check_output_path(args.plot, "--plot")
         formats = _plot_formats()
