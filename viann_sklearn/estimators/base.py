@@ -437,7 +437,7 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
             # No eval() here: the network has no layer that behaves differently
             # in training (no dropout, no batch norm), and switching modes
             # twice per epoch was a visible share of a short epoch.
-            outputs = self._forward(net.module_, X_val)
+            outputs = self._forward(net.module_, X_val, device)
             if not torch.isfinite(outputs).all():
                 return float("nan")  # a diverged network has no score
             return score_outputs(outputs)
@@ -550,16 +550,18 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
     def _compute_dtype_numpy(self):
         return np.float32 if self._compute_dtype == torch.float32 else np.float64
 
-    def _forward(self, module, X):
+    def _forward(self, module, X, device=None):
         """Network outputs for X (an array, a sparse matrix or a tensor), in chunks, with gradients off.
 
         Sparse rows stay sparse (see ``MultiLayerPerceptron.forward``). The outputs stay in the
         compute dtype, on the CPU. The module is in eval mode here: ``fit``
         leaves it so, and skorch puts it back in train mode at every training
         step. Not toggling the mode keeps concurrent predictions from several
-        threads safe.
+        threads safe. ``device``: the module's, when the caller knows it (finding it
+        walks the module, a visible share of a short epoch's validation).
         """
-        device = next(module.parameters()).device
+        if device is None:
+            device = next(module.parameters()).device
         with torch.inference_mode():
             if torch.is_tensor(X) and X.shape[0] <= _PREDICT_CHUNK_ROWS:
                 # One chunk already in place (the validation rows, every epoch): no copies.

@@ -34,15 +34,23 @@ class DivergenceGuard(Callback):
     error, or (with a validation set) restores the best epoch.
     """
 
+    def on_train_begin(self, net, **kwargs):
+        # Listed once per run: walking the module for its parameters every
+        # epoch took a twentieth of a small network's training time.
+        self._parameters = list(net.module_.parameters())
+
     def on_epoch_end(self, net, **kwargs):
         loss = net.history[-1, "train_loss"]
         # The loss is computed before each step: the epoch's last step can leave
         # non-finite weights behind a finite loss, or weights whose squares (and
         # so VIANN's variance) overflow. One check over all parameters at once:
         # a check per tensor was a visible share of a short epoch.
-        if math.isfinite(loss) and _squares_finite(list(net.module_.parameters())):
+        if math.isfinite(loss) and _squares_finite(self._parameters):
             return
         net.convergence_monitor.end_diverged_epoch(net, loss if not math.isfinite(loss) else float("nan"))
+
+    def on_train_end(self, net, **kwargs):
+        self._parameters = None  # no second reference to the weights in a pickle
 
 
 def _squares_finite(parameters):

@@ -74,7 +74,7 @@ class EpochLoss(PassthroughScoring):
     """skorch's ``PassthroughScoring`` of the training loss, read straight from the epoch's batches.
 
     It records the same ``train_loss`` (the batch losses averaged with the
-    batch sizes as weights, by the same ``np.average``) and ``train_loss_best``;
+    batch sizes as weights, with ``np.average``'s arithmetic) and ``train_loss_best``;
     skorch's history slicing, which builds and checks its index at every
     epoch, cost more than the average itself on short epochs.
     """
@@ -87,7 +87,10 @@ class EpochLoss(PassthroughScoring):
         batches = [batch for batch in net.history[-1]["batches"] if self.name in batch]
         if not batches:
             return
-        score = np.average([batch[self.name] for batch in batches], weights=[batch[size_key] for batch in batches])
+        losses = np.array([batch[self.name] for batch in batches])
+        sizes = np.array([batch[size_key] for batch in batches])
+        # np.average's own arithmetic, without its argument checks: the same number to the last bit
+        score = np.multiply(losses, sizes).sum() / sizes.sum(dtype=np.result_type(losses.dtype, sizes.dtype, "f8"))
         is_best = self._is_best_score(score)
         if is_best:
             self.best_score_ = score
