@@ -270,6 +270,7 @@ def test_drop_rejected_leaves_features_that_cannot_be_kept_out_of_later_fits(two
     selector = VIANNSelector(tree, drop_rejected=True, random_state=0).fit(X, y)
     widths = _WidthRecordingTree.widths
     assert len(widths) == selector.n_fits_ and widths[0] == 8 + 8  # all features and a shadow each
+    assert selector.n_shadows_ == 8  # the first fit's
     # Later fits: the features still in play and as many shadows (at least 5), fewer as features drop out.
     assert all(later <= earlier for earlier, later in zip(widths, widths[1:])) and widths[-1] < widths[0]
     in_play = [width - max(width // 2, 5) for width in widths]

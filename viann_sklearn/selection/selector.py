@@ -190,7 +190,8 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         none can be. ``nan`` otherwise: the counts over the fits decide, and
         no single importance separates the kept features from the others.
     n_shadows_ : int
-        Shadow columns in each fit.
+        Shadow columns in each fit (in the first, with ``drop_rejected=True``:
+        the later fits copy only the features still in play).
     n_fits_ : int
         Networks trained: ``n_fits`` or fewer, when the hits test settled sooner.
     n_features_in_ : int
@@ -342,6 +343,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         hits = np.zeros(n_features, dtype=int)
         # The features still in question; all of them unless drop_rejected.
         in_play, X_in_play = varying, X
+        self.n_shadows_ = n_shadows
         for fit_index in range(n_fits):
             # Each varying column in turn (in a random order), so every one gets
             # its share of shadows whatever n_shadows is; fresh shadows each fit.
@@ -396,7 +398,6 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         # with several, the pooled counts decide and no one importance does.
         one_rank_fit = self.test == "rank" and n_trained == 1
         self.threshold_ = noise_threshold(shadow_scores[0], pvalue_cutoff) if one_rank_fit else np.nan
-        self.n_shadows_ = n_shadows
         self.n_fits_ = n_trained
         return self
 
