@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import r2_score
 
 from viann_sklearn import VIANNRegressor
@@ -53,3 +54,10 @@ def test_every_epoch_of_a_fit_scores_what_r2_score_gives(loss, monkeypatch):
     regressor.fit(X, y, sample_weight=weights)
     assert len(calls) == regressor.n_iter_ == len(regressor.validation_scores_)
     assert [fast for fast, _ in calls] == [reference for _, reference in calls] == regressor.validation_scores_
+
+
+def test_where_r2_score_warns_or_raises_it_still_does():
+    with pytest.warns(UndefinedMetricWarning):
+        assert np.isnan(ValidationR2(np.array([1.0]))(np.array([1.0])))
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        ValidationR2(np.array([1.0, 2.0, 3.0]), np.zeros(3))(np.array([1.0, 2.0, 2.0]))

@@ -135,12 +135,14 @@ class ValidationR2:
         self._y_true = y_true.reshape(len(y_true), -1)
         self._sample_weight = None if sample_weight is None else np.asarray(sample_weight)
         self._targets_side = {}  # dtype -> (y_true, weight, denominator)
+        # Where r2_score warns (one row) or raises (all weights 0), it answers itself.
+        self._r2_score_answers = len(y_true) < 2 or (sample_weight is not None and not self._sample_weight.sum())
 
     def __call__(self, y_pred):
         """The R² of ``y_pred`` (same rows and outputs as the targets), averaged uniformly over the outputs."""
         y_pred = np.asarray(y_pred)
         y_pred = y_pred.reshape(len(y_pred), -1)
-        if len(y_pred) < 2:
+        if self._r2_score_answers:
             return float(r2_score(self._y_true, y_pred, sample_weight=self._sample_weight))
         y_true, weight, denominator = self._targets_in(_floating_dtype(self._y_true, y_pred, self._sample_weight))
         numerator = np.sum(weight * (y_true - y_pred.astype(y_true.dtype, copy=False)) ** 2, axis=0)
