@@ -273,8 +273,7 @@ def test_drop_rejected_leaves_features_that_cannot_be_kept_out_of_later_fits(two
     assert selector.n_shadows_ == 8  # the first fit's
     # Later fits: the features still in play and as many shadows (at least 5), fewer as features drop out.
     assert all(later <= earlier for earlier, later in zip(widths, widths[1:])) and widths[-1] < widths[0]
-    in_play = [width - max(width // 2, 5) for width in widths]
-    assert all(width == n + max(n, 5) for width, n in zip(widths, in_play))
+    assert set(widths) <= {n + max(n, 5) for n in range(1, 9)}  # never 11, 13 or 15 columns, say
     # A feature that dropped out could not have been kept, and the signal is kept.
     assert selector.get_support()[:2].all()
     dropped = selector.hits_ + (12 - selector.n_fits_) < 10  # fewer than 10 hits of 12 cannot reach p <= 0.05
