@@ -28,11 +28,12 @@ from viann_sklearn import VIANNClassifier, VIANNSelector
 SIGNAL_WORDS = set(range(10, 30))
 
 
-def select_once(X, y, seed, control, test):
-    """Words kept, seconds, shadows a fit and fits trained: one seeded selector, defaults but ``control``, ``test``."""
+def select_once(X, y, seed, control, test, drop_rejected=False):
+    """Words kept, seconds, shadows a fit and fits trained: one seeded selector, defaults but these."""
     start = time.perf_counter()
     network = VIANNClassifier(random_state=seed)
-    selector = VIANNSelector(network, control=control, test=test, random_state=seed).fit(X, y)
+    selector = VIANNSelector(network, control=control, test=test, drop_rejected=drop_rejected, random_state=seed)
+    selector.fit(X, y)
     kept = set(selector.get_support(indices=True).tolist())
     return kept, time.perf_counter() - start, selector.n_shadows_, selector.n_fits_
 
@@ -43,21 +44,25 @@ def main(argv=None):
     parser.add_argument("--vocabulary", type=int, default=2_000)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--tests", nargs="+", choices=["hits", "rank"], default=["hits", "rank"])
+    parser.add_argument("--controls", nargs="+", choices=["fdr", "per_feature"], default=["fdr", "per_feature"])
+    parser.add_argument("--drop-rejected", action="store_true", help="VIANNSelector(drop_rejected=True)")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")  # ConvergenceWarning from short fits is not the point here
     X, y = make_tfidf(args.rows, args.vocabulary)
     other_words = args.vocabulary - len(SIGNAL_WORDS)
-    print(f"{args.rows} x {args.vocabulary} TF-IDF, {X.nnz} stored values, {len(SIGNAL_WORDS)} signal words\n")
+    dropping = ", drop_rejected=True" if args.drop_rejected else ""
+    print(f"{args.rows} x {args.vocabulary} TF-IDF, {X.nnz} stored values, {len(SIGNAL_WORDS)} signal words{dropping}")
+    print()
     print(
         "| test | control | input | seed | shadows a fit | fits | signal words kept | other words kept "
         "| share of the kept that are other words | seconds |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for test in args.tests:
-        for control in ("fdr", "per_feature"):
+        for control in args.controls:
             for name, data in (("sparse CSR", X), ("dense", X.toarray())):
                 for seed in range(args.seeds):
-                    kept, seconds, n_shadows, n_fits = select_once(data, y, seed, control, test)
+                    kept, seconds, n_shadows, n_fits = select_once(data, y, seed, control, test, args.drop_rejected)
                     false_positives = len(kept - SIGNAL_WORDS)
                     print(
                         f"| {test} | {control} | {name} | {seed} | {n_shadows} | {n_fits} "
