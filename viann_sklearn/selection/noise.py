@@ -103,9 +103,14 @@ def shadow_pvalues(scores, shadow_scores):
     >>> shadow_pvalues(np.array([5.0, 1.0, 0.0]), np.array([0.5, 1.0, 2.0]))
     array([0.25, 0.75, 1.  ])
     """
+    at_least, n_shadows = _shadows_at_least(scores, shadow_scores)
+    return (1.0 + at_least) / (1.0 + n_shadows)
+
+
+def _shadows_at_least(scores, shadow_scores):
+    """For each score, how many shadows score at least as high; and the number of shadows."""
     ordered = np.sort(np.asarray(shadow_scores, dtype=float))
-    at_least = len(ordered) - np.searchsorted(ordered, np.asarray(scores, dtype=float), side="left")
-    return (1.0 + at_least) / (1.0 + len(ordered))
+    return len(ordered) - np.searchsorted(ordered, np.asarray(scores, dtype=float), side="left"), len(ordered)
 
 
 def pooled_shadow_pvalues(scores_per_fit, shadow_scores_per_fit):
@@ -136,9 +141,9 @@ def pooled_shadow_pvalues(scores_per_fit, shadow_scores_per_fit):
     """
     at_least, total = 0, 0
     for scores, shadow_scores in zip(scores_per_fit, shadow_scores_per_fit):
-        ordered = np.sort(np.asarray(shadow_scores, dtype=float))
-        at_least = at_least + len(ordered) - np.searchsorted(ordered, np.asarray(scores, dtype=float), side="left")
-        total += len(ordered)
+        fit_at_least, n_shadows = _shadows_at_least(scores, shadow_scores)
+        at_least = at_least + fit_at_least
+        total += n_shadows
     return (1.0 + at_least) / (1.0 + total)
 
 
@@ -221,7 +226,7 @@ def hits_decision_is_final(hits, n_done, n_planned, alpha, control):
     True
     """
     if_all_miss = hits_pvalues(hits, n_planned)
-    if_all_hit = hits_pvalues(np.asarray(hits) + (n_planned - n_done), n_planned)
+    if_all_hit = _pvalues_if_every_remaining_fit_hits(hits, n_done, n_planned)
     kept_if_all_miss = if_all_miss <= kept_pvalue_cutoff(if_all_miss, alpha, control)
     kept_if_all_hit = if_all_hit <= kept_pvalue_cutoff(if_all_hit, alpha, control)
     return bool(np.array_equal(kept_if_all_miss, kept_if_all_hit))
@@ -250,7 +255,12 @@ def hits_could_reach(hits, n_done, n_planned, alpha):
     >>> hits_could_reach(np.array([4, 3, 0]), 4, 12, 0.05)  # 12 of 12 or 11 of 12 hits pass; 8 of 12 does not
     array([ True,  True, False])
     """
-    return hits_pvalues(np.asarray(hits) + (n_planned - n_done), n_planned) <= alpha
+    return _pvalues_if_every_remaining_fit_hits(hits, n_done, n_planned) <= alpha
+
+
+def _pvalues_if_every_remaining_fit_hits(hits, n_done, n_planned):
+    """The best p-values the planned fits can still give: a hit for every feature in each fit left."""
+    return hits_pvalues(np.asarray(hits) + (n_planned - n_done), n_planned)
 
 
 def noise_threshold(shadow_scores, alpha):
