@@ -468,13 +468,14 @@ def permutation_bh(case):
 
 METHODS = {
     "VIANNSelector (fdr, default)": selects(),
+    "VIANNSelector (fdr, keep rejected)": selects(drop_rejected=False),
     "VIANNSelector (fdr, rank test)": selects(test="rank"),
     "VIANNSelector (per_feature, rank test, one fit)": selects(control="per_feature", test="rank"),
     "BorutaPy": boruta,
     "knockpy (defaults)": knockoffs,
     "permutation + BH": permutation_bh,
-    # Run only when named with --methods: the epochs=60 and drop_rejected options, and candidates
-    # not chosen (docs/trust.md, "How the default was chosen", "A fixed epoch budget", "Dropping rejected features").
+    # Run only when named with --methods: the epochs=60 option, and candidates not chosen
+    # (docs/trust.md, "How the default was chosen", "A fixed epoch budget").
     "VIANNSelector (fdr, epochs=60)": selects(epochs=60),
     "VIANNSelector (fdr, epochs=30)": selects(epochs=30),
     "VIANNSelector (fdr, epochs=100)": selects(epochs=100),
@@ -482,9 +483,8 @@ METHODS = {
     "VIANNSelector (fdr, n_fits=16)": selects(n_fits=16),
     "VIANNSelector (fdr, n_fits=20)": selects(n_fits=20),
     "VIANNSelector (fdr, rank test, n_fits=1)": selects(test="rank", n_fits=1),
-    "VIANNSelector (fdr, drop_rejected)": selects(drop_rejected=True),
 }
-CANDIDATE_KEYS = ("n_fits=", "epochs=", "drop_rejected")
+CANDIDATE_KEYS = ("n_fits=", "epochs=")
 CANDIDATES = tuple(method for method in METHODS if any(key in method for key in CANDIDATE_KEYS))
 CHEAP = ("VIANNSelector (fdr, default)", "VIANNSelector (fdr, rank test)", "knockpy (defaults)")
 
@@ -588,14 +588,14 @@ def small_tables(tables, n_seeds):
                 selector = VIANNSelector(make_network(case.task, seed), random_state=seed).fit(case.X, case.y)
                 selector_seconds = time.perf_counter() - start
                 start = time.perf_counter()
-                dropping = VIANNSelector(make_network(case.task, seed), drop_rejected=True, random_state=seed)
-                dropping.fit(case.X, case.y)
-                dropping_seconds = time.perf_counter() - start
+                keeping = VIANNSelector(make_network(case.task, seed), drop_rejected=False, random_state=seed)
+                keeping.fit(case.X, case.y)
+                keeping_seconds = time.perf_counter() - start
             for ranking, importances, seconds in [
                 ("one fit", fits[0], plain_seconds),
                 ("3 fits averaged", np.mean(fits, axis=0), 3 * plain_seconds),
                 ("VIANNSelector's fits (with shadows)", selector.feature_importances_, selector_seconds),
-                ("VIANNSelector's fits, drop_rejected=True", dropping.feature_importances_, dropping_seconds),
+                ("VIANNSelector's fits, drop_rejected=False", keeping.feature_importances_, keeping_seconds),
             ]:
                 auc = ranking_auc(importances, case)
                 rows.append(

@@ -54,7 +54,7 @@ def test_rank_prints_one_row_per_original_column_and_the_score(table, capsys):
 @pytest.mark.parametrize(
     "test, footer",
     [
-        ("hits", "noise p from how often a column beat every shadow (Boruta's test)"),
+        ("hits", "every shadow (Boruta's test), a column that could no longer beat noise left out of the later fits"),
         ("rank", "3 fits on all rows, their shadows pooled"),
     ],
 )
@@ -336,13 +336,15 @@ def test_bad_noise_alpha_is_a_one_line_error(table, capsys):
     assert "--noise-alpha must be" in capsys.readouterr().err
 
 
-def test_noise_drop_rejected_is_named_in_the_footer_and_needs_the_hits_test(table, capsys):
-    assert main(["rank", str(table), "--target", "label", "--noise-drop-rejected", *FAST]) == 0
-    footer = capsys.readouterr().out.strip().splitlines()[-1]
-    assert footer.endswith("(Boruta's test), a column that could no longer beat noise left out of the later fits")
-    assert main(["rank", str(table), "--target", "label", "--noise-drop-rejected", "--noise-test", "rank"]) == 2
+def test_dropping_rejected_columns_is_the_default_named_in_the_footer_and_keep_needs_the_hits_test(table, capsys):
+    dropped = "(Boruta's test), a column that could no longer beat noise left out of the later fits"
+    assert main(["rank", str(table), "--target", "label", *FAST]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].endswith(dropped)
+    assert main(["rank", str(table), "--target", "label", "--noise-keep-rejected", *FAST]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].endswith("(Boruta's test)")
+    assert main(["rank", str(table), "--target", "label", "--noise-keep-rejected", "--noise-test", "rank"]) == 2
     error = capsys.readouterr().err.strip().splitlines()
-    assert len(error) == 1 and "--noise-drop-rejected needs --noise-test hits" in error[0]
+    assert len(error) == 1 and "--noise-keep-rejected needs --noise-test hits" in error[0]
 
 
 # ------------------------------------------------ the files people really have

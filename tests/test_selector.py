@@ -281,11 +281,19 @@ def test_drop_rejected_leaves_features_that_cannot_be_kept_out_of_later_fits(two
     np.testing.assert_allclose(selector.feature_importances_.sum(), 1.0)
 
 
-def test_drop_rejected_is_off_by_default_and_only_for_the_hits_test(two_signals):
+def test_rejected_features_drop_by_default_with_the_hits_test_only(two_signals):
     X, y = two_signals
     _WidthRecordingTree.widths = []
     VIANNSelector(_WidthRecordingTree(max_depth=3, random_state=0), random_state=0).fit(X, y)
-    assert set(_WidthRecordingTree.widths) == {16}
+    assert _WidthRecordingTree.widths[0] == 16 and min(_WidthRecordingTree.widths) < 16  # "auto" drops
+    _WidthRecordingTree.widths = []
+    VIANNSelector(_WidthRecordingTree(max_depth=3, random_state=0), drop_rejected=False, random_state=0).fit(X, y)
+    assert set(_WidthRecordingTree.widths) == {16}  # every feature and its shadow in every fit
+    # The rank test pools one set of shadows over all fits: "auto" keeps every feature, True is refused.
+    _WidthRecordingTree.widths = []
+    tree = _WidthRecordingTree(max_depth=3, random_state=0)
+    VIANNSelector(tree, test="rank", n_shadows=20, random_state=0).fit(X, y)
+    assert set(_WidthRecordingTree.widths) == {8 + 20}
     with pytest.raises(ValueError, match="drop_rejected=True needs test='hits'"):
         VIANNSelector(VIANNClassifier(**NET), drop_rejected=True, test="rank").fit(X, y)
 

@@ -145,10 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
         "shadow (default); or 'rank', the share of shadows at least as important, pooled over 3 fits",
     )
     fits.add_argument(
-        "--noise-drop-rejected",
+        "--noise-keep-rejected",
         action="store_true",
-        help="with --noise-test hits, a column that can no longer beat noise leaves the later fits, as in "
-        "Boruta: more of the real columns found, and more weakly related ones kept (see the docs)",
+        help="with --noise-test hits, keep every column in every fit; by default a column that can no longer "
+        "beat noise leaves the later fits, as in Boruta, which finds more of the real columns (see the docs)",
     )
     fits.add_argument(
         "--noise-control",
@@ -237,8 +237,8 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError(
             f"--noise-alpha must be at least 0 (0 skips the noise baseline) and below 1, got {args.noise_alpha}"
         )
-    if args.noise_drop_rejected and args.noise_test != "hits":
-        raise UsageError("--noise-drop-rejected needs --noise-test hits: the rank test pools the same shadows")
+    if args.noise_keep_rejected and args.noise_test != "hits":
+        raise UsageError("--noise-keep-rejected needs --noise-test hits: the rank test never drops a column")
     if args.plot:
         _check_output_path(args.plot, "--plot")
         formats = _plot_formats()

@@ -254,7 +254,7 @@ def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Names
         alpha=args.noise_alpha,
         control=args.noise_control,
         test=args.noise_test,
-        drop_rejected=args.noise_drop_rejected,
+        drop_rejected="auto" if not args.noise_keep_rejected else False,
         random_state=args.seed,
     )
     model = make_pipeline(columns, selector).fit(X, y)

@@ -114,7 +114,7 @@ def _noise_line(args: argparse.Namespace) -> str:
     fits = _noise_fits(args)
     if args.noise_test == "hits":
         on_rows = f"{fits} fits on all rows, noise p from how often a column beat every shadow (Boruta's test)"
-        if getattr(args, "noise_drop_rejected", False):
+        if not getattr(args, "noise_keep_rejected", False):
             on_rows += ", a column that could no longer beat noise left out of the later fits"
     else:
         on_rows = "one fit on all rows" if fits == 1 else f"{fits} fits on all rows, their shadows pooled"
