@@ -168,11 +168,13 @@ def predictability(X, drawn, columns, seed):
     if len(columns) == 0:
         return np.zeros(0)
     inputs = stats.rankdata(X[:, drawn], axis=0) / len(X)
-    targets = X[:, columns]
-    targets = (targets - targets.mean(axis=0)) / targets.std(axis=0)
+    targets = X[:, columns] - X[:, columns].mean(axis=0)
+    scale = targets.std(axis=0)
+    targets = targets / np.where(scale > 0, scale, 1.0)  # a constant column is predicted by nothing: R² 0
     folds = KFold(5, shuffle=True, random_state=seed)
     predicted = cross_val_predict(KNeighborsRegressor(n_neighbors=10), inputs, targets, cv=folds)
-    return 1 - ((targets - predicted) ** 2).sum(axis=0) / (targets**2).sum(axis=0)
+    total = (targets**2).sum(axis=0)
+    return np.where(total > 0, 1 - ((targets - predicted) ** 2).sum(axis=0) / np.where(total > 0, total, 1.0), 0.0)
 
 
 def truth_case(table, seed):

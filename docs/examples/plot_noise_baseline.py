@@ -69,6 +69,7 @@ fig.tight_layout()
 # The noise baseline: up to 12 training runs, each with a fresh shadow of
 # every column. A feature scores a hit in a run when it beats every shadow;
 # its p-value is the chance of that many hits for a coin flip (Boruta's test).
+# A feature that can no longer be kept sits out the later runs, as in Boruta.
 # The Benjamini-Hochberg rule keeps features so that, of those kept, at most
 # ``alpha`` are expected to be noise; ``adjusted_pvalues_ <= alpha`` are kept.
 selector = VIANNSelector(VIANNRegressor(random_state=0), alpha=0.05, random_state=0).fit(X, y)
