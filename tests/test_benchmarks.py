@@ -97,3 +97,21 @@ def test_selection_benchmark_quick_sample_reports_every_table_kind():
     ):
         assert section in output
     assert "| development |" in output and "| confirmation |" in output
+
+
+def test_selection_audit_set_loads_apart_from_the_corpus_and_labels_predicted_columns_related():
+    # The audit set (benchmarks/selection.py --half audit) loads offline, is disjoint from the
+    # corpus, and a column that the drawn columns predict never counts as unrelated.
+    script = (
+        "import numpy as np, selection as S\n"
+        "tables = S.load_corpus(audit=True)\n"
+        "assert len(tables) == 22 and {t.half for t in tables} == {'audit'}\n"
+        "assert not {t.key for t in tables} & set(S.CORPUS)\n"
+        "case = S.truth_case(next(t for t in tables if t.name == 'plm/Parity'), 1)\n"
+        "assert 7 in case.unrelated_by_correlation and 7 not in case.unrelated\n"
+        "print('ok')\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT / "benchmarks", capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0 and completed.stdout.strip() == "ok", completed.stderr
