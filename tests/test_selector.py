@@ -294,8 +294,9 @@ def test_rejected_features_drop_by_default_with_the_hits_test_only(two_signals):
     tree = _WidthRecordingTree(max_depth=3, random_state=0)
     VIANNSelector(tree, test="rank", n_shadows=20, random_state=0).fit(X, y)
     assert set(_WidthRecordingTree.widths) == {8 + 20}
-    with pytest.raises(ValueError, match="drop_rejected=True needs test='hits'"):
-        VIANNSelector(VIANNClassifier(**NET), drop_rejected=True, test="rank").fit(X, y)
+    for asked in (True, np.True_):
+        with pytest.raises(ValueError, match="drop_rejected=True needs test='hits'"):
+            VIANNSelector(VIANNClassifier(**NET), drop_rejected=asked, test="rank").fit(X, y)
 
 
 def test_a_selector_pickled_before_the_newer_parameters_still_clones_and_refits(two_signals):

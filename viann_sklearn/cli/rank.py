@@ -254,7 +254,7 @@ def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Names
         alpha=args.noise_alpha,
         control=args.noise_control,
         test=args.noise_test,
-        drop_rejected="auto" if not args.noise_keep_rejected else False,
+        drop_rejected=False if args.noise_keep_rejected else "auto",
         random_state=args.seed,
     )
     model = make_pipeline(columns, selector).fit(X, y)

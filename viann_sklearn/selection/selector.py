@@ -138,7 +138,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         shadows over all fits); False keeps every feature in every fit, as
         the default did before. Measured on real tables (see the
         documentation): more of the informative columns found on every
-        design, and no more than 2.4 % false discoveries on any of them.
+        design, and realised false-discovery rates of at most 2.5 %.
     n_shadows : int or "auto", default="auto"
         How many shadow columns each fit adds. "auto" with ``test="hits"``:
         one per non-constant column (at least 5, at most 500), as Boruta.
@@ -331,7 +331,8 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"0.5 ** n_fits, so no feature could be kept. Use n_fits >= {int(np.ceil(-np.log2(self.alpha)))} "
                 "or 'auto'."
             )
-        if self.drop_rejected is True and self.test != "hits":
+        asked_to_drop = not isinstance(self.drop_rejected, str) and bool(self.drop_rejected)
+        if asked_to_drop and self.test != "hits":
             raise ValueError(
                 "drop_rejected=True needs test='hits': the rank test pools the same shadows over all fits."
             )
@@ -344,8 +345,8 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         rng = np.random.default_rng(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         real_scores, shadow_scores = [], []
         hits = np.zeros(n_features, dtype=int)
-        dropping = self.test == "hits" if self.drop_rejected == "auto" else self.drop_rejected
-        # The features still in question; all of them unless dropping.
+        # "auto" drops with the hits test only. The features still in question: all of them unless dropping.
+        dropping = self.test == "hits" if isinstance(self.drop_rejected, str) else asked_to_drop
         in_play, X_in_play = varying, X
         self.n_shadows_ = n_shadows
         for fit_index in range(n_fits):
