@@ -236,8 +236,9 @@ def hits_could_reach(hits, n_done, n_planned, alpha):
     """Which features a hit in every remaining fit would still bring to a p-value ``<= alpha``.
 
     The others cannot be kept under either control (Benjamini-Hochberg keeps
-    no p-value above ``alpha``): Boruta rejects them, and
-    ``VIANNSelector(drop_rejected=True)`` leaves them out of the later fits.
+    no p-value above ``alpha``): Boruta rejects them, and ``VIANNSelector``
+    (``drop_rejected``, on by default with the hits test) leaves them out of
+    the later fits.
 
     Parameters
     ----------

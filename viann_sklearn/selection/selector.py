@@ -384,9 +384,12 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 in_play = in_play[hits_could_reach(hits, fit_index + 1, n_fits, self.alpha)[in_play]]
                 if len(in_play) == 0:
                     break  # no feature can be kept (the check above stops first; this is a guard)
-                X_in_play = X[:, in_play]
-                if self.n_shadows == "auto":
-                    n_shadows = int(min(max(len(in_play), MIN_HITS_SHADOWS), MAX_AUTO_SHADOWS))
+                if len(in_play) < X_in_play.shape[1]:
+                    # A feature left (or X still holds constant columns): a narrower copy. Otherwise the
+                    # copy would be X's columns again, a full copy of X for every fit.
+                    X_in_play = X[:, in_play]
+                    if self.n_shadows == "auto":
+                        n_shadows = int(min(max(len(in_play), MIN_HITS_SHADOWS), MAX_AUTO_SHADOWS))
         n_trained = len(real_scores)
         self.feature_importances_ = np.mean(real_scores, axis=0)
         self.hits_ = hits
