@@ -388,7 +388,7 @@ def selects(**selector_params):
 
         network = make_network(case.task, case.seed)
         selector = VIANNSelector(network, alpha=Q, random_state=case.seed, **selector_params)
-        return selector.fit(case.X, case.y).get_support()
+        return selector.fit(case.X, case.y)  # score() reads the support and how many fits beat their baseline
 
     return select
 
@@ -460,8 +460,10 @@ def score(case, method):
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        kept = np.asarray(METHODS[method](case), dtype=bool)
+        result = METHODS[method](case)
     seconds = time.perf_counter() - start
+    # A VIANNSelector (its support, and fits_beating_baseline_), or a peer's support.
+    kept = np.asarray(result.get_support() if hasattr(result, "get_support") else result, dtype=bool)
     true_kept = int(kept[case.informative].sum())
     false_kept = int(kept[case.unrelated].sum())
     false_kept_by_correlation = int(kept[case.unrelated_by_correlation].sum())
@@ -478,6 +480,8 @@ def score(case, method):
         kept=int(kept.sum()),
         kept_columns=np.flatnonzero(kept).tolist(),
         seconds=seconds,
+        fits_beating_baseline=getattr(result, "fits_beating_baseline_", None),
+        n_fits=getattr(result, "n_fits_", None),
     )
 
 
@@ -682,6 +686,38 @@ def per_table(rows, methods):
     return "\n".join(lines)
 
 
+def baseline_report(results, method="VIANNSelector (fdr, default)"):
+    """How often the default's networks never beat a constant prediction (``BaselineNotBeatenWarning``), and its recall then.
+
+    A fit beats its baseline when its best validation score is above what a
+    constant prediction scores on the same rows. Tables whose networks held
+    out no validation rows (fewer than 50) report no count and are left out.
+    """
+    lines = [
+        "| data | runs with a count | warned (no fit beat its baseline) | recall when warned "
+        "| recall otherwise | columns kept per warned run | tables warned |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, rows in [(section, results.get(section, [])) for section in ("decisions", "noise")]:
+        frame = pd.DataFrame([row for row in rows if row["method"] == method])
+        if frame.empty:
+            continue
+        counted = frame[frame["fits_beating_baseline"].notna()]
+        warned = counted[counted["fits_beating_baseline"] == 0]
+        others = counted[counted["fits_beating_baseline"] > 0]
+        label = "real tables, semi-synthetic target" if name == "decisions" else "pure noise (shuffled target)"
+
+        def mean_or_dash(values):
+            return f"{values.mean():.3f}" if len(values) and values.notna().any() else "-"
+
+        lines.append(
+            f"| {label} | {len(counted)} of {len(frame)} | {len(warned)} | {mean_or_dash(warned['recall'])} "
+            f"| {mean_or_dash(others['recall'])} | {mean_or_dash(warned['kept'])} "
+            f"| {', '.join(sorted(set(warned['table']))) or '-'} |"
+        )
+    return "\n".join(lines)
+
+
 def corpus_table(tables):
     lines = ["| table | half | rows | features | target | small | heavy tails | linear dependency | one-hot blocks |"]
     lines.append("|---|---|---|---|---|---|---|---|---|")
@@ -770,6 +806,11 @@ def main(argv=None):
             part = frame[frame["method"] == method]
             lines.append(f"| {method} | {part['any_false'].mean():.2f} | {part['kept'].mean():.2f} |")
         sections += [f"### Pure noise: real X, shuffled target, {runs} runs", "\n".join(lines)]
+    if "decisions" in args.only or "noise" in args.only:
+        sections += [
+            "### When the networks never beat a constant prediction (`BaselineNotBeatenWarning`)",
+            baseline_report(results),
+        ]
     if "small" in args.only:
         rows = small_tables(tables, 2 if args.quick else 5)
         results["small"] = rows

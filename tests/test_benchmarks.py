@@ -92,6 +92,7 @@ def test_selection_benchmark_quick_sample_reports_every_table_kind():
         "Decisions on real tables",
         "Realised false-discovery rate",
         "Pure noise",
+        "When the networks never beat a constant prediction",
         "Small tables",
         "The corpus",
     ):

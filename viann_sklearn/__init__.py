@@ -21,7 +21,7 @@ from .adapters.torch_loop import VarianceImportanceTorch
 from .estimators import UninformativeTargetWarning, VIANNClassifier, VIANNRegressor
 from .estimators.streaming import dask_chunks, fit_stream, parquet_chunks
 from .inspection import grouped_importances, importance_uncertainty
-from .selection import VIANNSelector
+from .selection import BaselineNotBeatenWarning, VIANNSelector
 
 try:
     __version__ = version("viann-sklearn")
@@ -29,6 +29,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0+unknown"
 
 __all__ = [
+    "BaselineNotBeatenWarning",
     "MetricThreshold",
     "UninformativeTargetWarning",
     "VIANNClassifier",

@@ -270,6 +270,10 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
         self._update_tracking_mode(net)
         monitor = net.convergence_monitor
         schedule = net.learning_rate_schedule
+        # What a constant prediction scores on the validation rows: reported
+        # beside best_validation_score_, and (under "auto") the plateau early
+        # stopping waits out.
+        self._validation_baseline = None if validation is None else baseline_score(self, validation[1], validation[2])
         if schedule is not None and not incremental:
             # A new fit (warm_start too) starts from the current learning_rate_init, as MLPClassifier's does.
             schedule.restart(*self._schedule_settings())
@@ -280,9 +284,7 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
             # L-BFGS stops on its own criteria (see fit_lbfgs)
             may_stop=not incremental and self.solver != "lbfgs",
             validation_score=None if validation is None else self._validation_scorer(net, *validation),
-            baseline_score=None
-            if validation is None or self.early_stopping is True
-            else baseline_score(self, validation[1], validation[2]),
+            baseline_score=None if self.early_stopping is True else self._validation_baseline,
             verbose=bool(self.verbose),
         )
         return monitor
@@ -474,10 +476,12 @@ class _BaseVIANN(BaseEstimator, metaclass=ABCMeta):
             self.best_loss_ = None
             self.validation_scores_ = list(monitor.validation_scores_)
             self.best_validation_score_ = monitor.best_validation_score_
+            self.baseline_validation_score_ = self._validation_baseline
         else:
             self.best_loss_ = monitor.best_loss_
             self.validation_scores_ = None
             self.best_validation_score_ = None
+            self.baseline_validation_score_ = None
         if self.solver == "lbfgs":
             if lbfgs_stop is not None:
                 limit = f"max_iter={self.max_iter}" if lbfgs_stop == "max_iter" else f"max_fun={self.max_fun}"

@@ -169,6 +169,13 @@ _SHARED_ATTRIBUTES_DOC = """
         Validation score of every epoch with early stopping.
     best_validation_score_ : float or None
         Best validation score with early stopping.
+    baseline_validation_score_ : float or None
+        With early stopping, what a constant prediction scores on the same
+        validation rows: the majority class's share for single-label
+        classifiers, 0 otherwise (R² of the mean; for multilabel targets the
+        most common label set is not computed). A ``best_validation_score_``
+        at or below it says the network learnt nothing it could show on
+        held-out rows.
     n_iter_ : int
         Epochs (L-BFGS iterations) of the latest ``fit``, also with
         ``warm_start``; ``partial_fit`` adds one.

@@ -7,6 +7,6 @@
 Imports the estimators and the layers below them; never the CLI.
 """
 
-from .selector import VIANNSelector
+from .selector import BaselineNotBeatenWarning, VIANNSelector
 
-__all__ = ["VIANNSelector"]
+__all__ = ["BaselineNotBeatenWarning", "VIANNSelector"]

@@ -24,7 +24,7 @@ from .noise import (
     shadow_columns,
 )
 
-__all__ = ["VIANNSelector", "auto_n_fits"]
+__all__ = ["BaselineNotBeatenWarning", "VIANNSelector", "auto_n_fits"]
 
 # Fewer rows than this leave the network (and so the baseline) little to learn from: a warning.
 MIN_SAMPLES = 20
@@ -54,6 +54,17 @@ MIN_HITS_SHADOWS = 5
 # Parameters added since the first VIANNSelector, with what a selector
 # pickled before each did: one fit, no correction, the rank test, the
 # estimator's own epochs, every feature in every fit.
+class BaselineNotBeatenWarning(UserWarning):
+    """No network of a ``VIANNSelector`` fit scored better on its validation rows than a constant prediction.
+
+    The networks learnt nothing they could show on held-out rows, so their
+    importances carry little evidence: the selector then keeps almost
+    nothing, whether or not the features matter. A feature it does not keep
+    may still be related to the target; more rows, or a model that learns
+    this target, may find it.
+    """
+
+
 _FORMER_BEHAVIOUR = {
     "control": "per_feature",
     "n_fits": 1,
@@ -198,6 +209,13 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         dropped: the later fits copy only the features still in play).
     n_fits_ : int
         Networks trained: ``n_fits`` or fewer, when the hits test settled sooner.
+    fits_beating_baseline_ : int or None
+        In how many of the ``n_fits_`` fits the network's best validation
+        score (``best_validation_score_``) was above what a constant
+        prediction scores on the same rows (``baseline_validation_score_``).
+        0 issues a :class:`BaselineNotBeatenWarning`. None when the
+        networks held out no validation rows (``early_stopping=False``, an
+        int ``epochs``, fewer than 50 rows) or do not report these scores.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         When X has string column names.
@@ -249,6 +267,8 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     (11, 6)
     >>> selector.hits_  # 0 and 1 beat every shadow in all 11 fits; 2 to 5 sat out the fits after their third miss
     array([11, 11,  0,  1,  0,  0])
+    >>> selector.fits_beating_baseline_  # every network beat a constant prediction on its validation rows
+    11
     >>> selector.pvalues_[:2]  # 0.5 ** 11
     array([0.00048828, 0.00048828])
     >>> {0, 1} <= set(selector.get_support(indices=True))
@@ -344,7 +364,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 f"{int(np.ceil((1 / self.alpha - 1) / n_fits))} or 'auto'."
             )
         rng = np.random.default_rng(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        real_scores, shadow_scores = [], []
+        real_scores, shadow_scores, validation_gains = [], [], []
         hits = np.zeros(n_features, dtype=int)
         # "auto" drops with the hits test only. The features still in question: all of them unless dropping.
         dropping = self.test == "hits" if isinstance(self.drop_rejected, str) else asked_to_drop
@@ -368,6 +388,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                     # The budget is short on purpose: "not converged" says nothing here.
                     warnings.simplefilter("ignore", ConvergenceWarning)
                 fitted = network.fit(X_with_shadows, y, **fit_params)
+            validation_gains.append(_validation_gain(fitted))
             importances = np.asarray(fitted.feature_importances_, np.float64)
             n_real = X_in_play.shape[1]
             real, shadows = importances[:n_real], importances[n_real:]
@@ -408,6 +429,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         one_rank_fit = self.test == "rank" and n_trained == 1
         self.threshold_ = noise_threshold(shadow_scores[0], pvalue_cutoff) if one_rank_fit else np.nan
         self.n_fits_ = n_trained
+        self.fits_beating_baseline_ = _warn_if_baseline_never_beaten(validation_gains)
         return self
 
     def __setstate__(self, state):
@@ -485,6 +507,33 @@ def auto_n_fits(control, alpha, n_features, test="hits"):
         return 1
     wide = int(np.ceil(n_features / (alpha * ENOUGH_DISCOVERIES * MAX_AUTO_SHADOWS)))
     return int(min(max(AUTO_FDR_FITS, wide), MAX_AUTO_FDR_FITS))
+
+
+def _validation_gain(network):
+    """The network's best validation score minus a constant prediction's on the same rows; None if unreported."""
+    best = getattr(network, "best_validation_score_", None)
+    baseline = getattr(network, "baseline_validation_score_", None)
+    if best is None or baseline is None:
+        return None
+    return float(best) - float(baseline)
+
+
+def _warn_if_baseline_never_beaten(validation_gains):
+    """How many fits beat their baseline (None if any fit did not report it); a warning if none did."""
+    if any(gain is None for gain in validation_gains):
+        return None
+    beating = sum(gain > 0 for gain in validation_gains)
+    if beating == 0:
+        fits = "its one fit" if len(validation_gains) == 1 else f"none of its {len(validation_gains)} fits"
+        warnings.warn(
+            f"VIANNSelector: in {fits}, the network scored no better on its validation rows than a constant "
+            f"prediction (best gain over a constant: {max(validation_gains):+.3f}). With nothing learnt, the "
+            "test has little power: a feature not kept may still matter. More rows, or a model that learns this "
+            "target, may find it.",
+            BaselineNotBeatenWarning,
+            stacklevel=4,  # this < fit < _fit_context's wrapper < the caller
+        )
+    return int(beating)
 
 
 def _scattered(values, positions, size):
