@@ -210,6 +210,23 @@ def test_early_stopping_keeps_the_best_epoch(classification_data):
         VIANNClassifier(**dict(FAST, early_stopping=True, validation_fraction=0.01)).fit(X[:60], y[:60])
 
 
+def test_the_baseline_beside_the_best_validation_score_is_a_constant_prediction_on_the_same_rows():
+    # 90 rows of class 0, 10 of class 1: the stratified 10 validation rows hold 9 and 1, and
+    # always predicting class 0 scores 0.9 there; a regressor's constant (the mean) scores R² 0.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(100, 3)), np.r_[np.zeros(90, int), np.ones(10, int)]
+    for early_stopping in ("auto", True):
+        clf = VIANNClassifier(**dict(FAST, max_iter=20, early_stopping=early_stopping)).fit(X, y)
+        assert clf.baseline_validation_score_ == pytest.approx(0.9)
+        assert clf.best_validation_score_ is not None
+        reg = VIANNRegressor(**dict(FAST, max_iter=20, early_stopping=early_stopping)).fit(X, X[:, 0])
+        assert reg.baseline_validation_score_ == 0.0
+    # No validation rows, no baseline: early stopping off, or too few rows for "auto" to hold any out.
+    assert VIANNClassifier(**dict(FAST, max_iter=5)).fit(X, y).baseline_validation_score_ is None
+    auto = dict(FAST, max_iter=5, early_stopping="auto")
+    assert VIANNRegressor(**auto).fit(X[:30], X[:30, 0]).baseline_validation_score_ is None
+
+
 def test_early_stopping_ends_the_variance_at_the_restored_epoch(classification_data):
     X, y = classification_data
     clf = VIANNClassifier(**dict(FAST, max_iter=200, early_stopping=True, n_iter_no_change=5)).fit(X, y)

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
-from viann_sklearn import VIANNClassifier, VIANNRegressor, VIANNSelector
+from viann_sklearn import BaselineNotBeatenWarning, VIANNClassifier, VIANNRegressor, VIANNSelector
 from viann_sklearn.selection.noise import hits_decision_is_final, hits_pvalues
 from viann_sklearn.selection.selector import auto_n_fits
 
@@ -189,6 +189,33 @@ def test_bad_input_is_named(two_signals, params, data, error, match):
         X.data[5] = np.nan
     with pytest.raises(error, match=match):
         VIANNSelector(VIANNClassifier(**NET), **params).fit(X, y)
+
+
+def test_says_when_no_network_beat_a_constant_prediction(two_signals):
+    # One positive in ten, unrelated to X: every network predicts the majority class on its validation rows.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(100, 5)), (rng.random(100) < 0.1).astype(int)
+    with pytest.warns(BaselineNotBeatenWarning, match=r"no better on its validation rows than a constant"):
+        selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
+    assert selector.fits_beating_baseline_ == 0
+    assert not selector.get_support().any()
+    # A signal the networks learn: every fit beats its baseline, and nothing is said.
+    X, y = two_signals
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BaselineNotBeatenWarning)
+        selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
+    assert selector.fits_beating_baseline_ == selector.n_fits_
+    # No validation rows to judge by: no count, and no warning.
+    for selector in (
+        VIANNSelector(VIANNClassifier(random_state=0, **dict(NET, early_stopping=False)), n_fits=5, random_state=0),
+        VIANNSelector(VIANNClassifier(random_state=0, **NET), epochs=5, n_fits=5, random_state=0),
+    ):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", BaselineNotBeatenWarning)
+            assert selector.fit(X[:200], y[:200]).fits_beating_baseline_ is None
+    # Nor from an estimator that reports no validation scores.
+    tree = VIANNSelector(DecisionTreeClassifier(random_state=0), n_fits=5, random_state=0).fit(X, y)
+    assert tree.fits_beating_baseline_ is None
 
 
 def test_few_rows_warn_and_still_select(two_signals):
