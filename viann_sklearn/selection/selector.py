@@ -185,16 +185,16 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
 
     Attributes
     ----------
-    feature_importances_ : ndarray of shape (n_features_in_,)
+    feature_importances_ : ndarray of shape (``n_features_in_``,)
         VIANN importances of the real features, >= 0, summing to 1 (shadows
         left out), averaged over the fits.
-    pvalues_ : ndarray of shape (n_features_in_,)
+    pvalues_ : ndarray of shape (``n_features_in_``,)
         P-value of each feature against the shadows (by ``test``, over the
         ``n_fits_`` fits trained), before any correction for testing many
         features.
-    hits_ : ndarray of int of shape (n_features_in_,)
+    hits_ : ndarray of int of shape (``n_features_in_``,)
         In how many of the fits each feature was more important than every shadow.
-    adjusted_pvalues_ : ndarray of shape (n_features_in_,)
+    adjusted_pvalues_ : ndarray of shape (``n_features_in_``,)
         With ``control="fdr"``, the Benjamini-Hochberg adjusted p-values: a
         feature is kept when its adjusted p-value is ``<= alpha``, and the
         smallest false-discovery rate at which it would be kept is its
@@ -217,7 +217,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         networks held out no validation rows (``early_stopping=False``, an
         int ``epochs``, fewer than 50 rows) or do not report these scores.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         When X has string column names.
 
     See Also
