@@ -691,11 +691,12 @@ def per_table(rows, methods):
 
 
 def baseline_report(results, method="VIANNSelector (fdr, default)"):
-    """How often the default's networks never beat a constant prediction (``BaselineNotBeatenWarning``), and its recall then.
+    """How often the default's networks never beat a constant prediction, and its recall then.
 
     A fit beats its baseline when its best validation score is above what a
     constant prediction scores on the same rows. Tables whose networks held
     out no validation rows (fewer than 50) report no count and are left out.
+    The warning is ``BaselineNotBeatenWarning``.
     """
     lines = [
         "| data | runs with a count | warned (no fit beat its baseline) | recall when warned "

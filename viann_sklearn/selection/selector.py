@@ -51,9 +51,8 @@ MAX_AUTO_FDR_FITS, ENOUGH_DISCOVERIES = 10, 10
 AUTO_HITS_FITS, MAX_AUTO_HITS_FITS = 12, 20
 # Boruta's shadows: one per varying column, at least 5 (as BorutaPy).
 MIN_HITS_SHADOWS = 5
-# Parameters added since the first VIANNSelector, with what a selector
-# pickled before each did: one fit, no correction, the rank test, the
-# estimator's own epochs, every feature in every fit.
+
+
 class BaselineNotBeatenWarning(UserWarning):
     """No network of a ``VIANNSelector`` fit scored better on its validation rows than a constant prediction.
 
@@ -65,6 +64,9 @@ class BaselineNotBeatenWarning(UserWarning):
     """
 
 
+# Parameters added since the first VIANNSelector, with what a selector
+# pickled before each did: one fit, no correction, the rank test, the
+# estimator's own epochs, every feature in every fit.
 _FORMER_BEHAVIOUR = {
     "control": "per_feature",
     "n_fits": 1,
