@@ -331,6 +331,18 @@ def test_rank_says_which_columns_beat_noise(table, capsys):
     assert "beats noise" not in capsys.readouterr().out
 
 
+def test_rank_warns_when_the_noise_checks_networks_never_beat_a_constant_prediction(tmp_path, capsys):
+    # One row in ten positive, unrelated to the columns: "no" under "beats noise" then says nothing.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(120, 3)), columns=["a", "b", "c"])
+    frame["y"] = (rng.random(120) < 0.1).astype(int)
+    frame.to_csv(tmp_path / "rare.csv", index=False)
+    assert _rank(tmp_path / "rare.csv") == 0
+    captured = capsys.readouterr()
+    assert "did the network score better on its validation rows than a constant prediction" in captured.err
+    assert all(line.split()[-1] == "no" for line in captured.out.splitlines()[1:4])
+
+
 def test_bad_noise_alpha_is_a_one_line_error(table, capsys):
     assert main(["rank", str(table), "--target", "label", "--noise-alpha", "1.5"]) == 2
     assert "--noise-alpha must be" in capsys.readouterr().err

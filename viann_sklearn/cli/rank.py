@@ -95,6 +95,12 @@ def _rank(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     trust = _trust(scores, baseline, task, len(X), folds.get_n_splits())
+    if noise is not None and args.noise_fits_beating_baseline == 0:
+        trust["warnings"].append(
+            f"in none of the noise check's {args.noise_fits} fits did the network score better on its "
+            "validation rows than a constant prediction: a column marked no under 'beats noise' is not shown "
+            "to matter, which does not show it is noise"
+        )
     rows = _ranked_rows(result.feature_names, result.importances_mean, result.importances_std, args.top)
     cutoff: float | None = None  # the report needs it too
     if noise is not None:
@@ -265,6 +271,7 @@ def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Names
     groups = [[position[feature] for feature in features] for features in sources.values()]
     column_pvalues = simes_within_groups(model[-1].pvalues_, groups)
     args.noise_fits = model[-1].n_fits_  # what the footer reports
+    args.noise_fits_beating_baseline = model[-1].fits_beating_baseline_  # 0: a warning; None: not known
     return {str(column): float(pvalue) for column, pvalue in zip(sources, column_pvalues)}
 
 

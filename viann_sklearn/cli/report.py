@@ -144,7 +144,7 @@ def _save_plot(names: Any, mean: np.ndarray, std: np.ndarray | None, args: argpa
 #: Columns the report's chart and table show when --top does not say; the rest are summed up.
 REPORT_TOP = 20
 #: Options that only choose where and how output goes: the report's settings leave them out.
-# Left out of the page's settings: where output goes, and what the run recorded (noise_fits) rather than an option.
+# Left out of the page's settings: where output goes, and what the run recorded (noise_fits...) rather than an option.
 _OUTPUT_OPTIONS = {
     "command",
     "command_line",
@@ -157,6 +157,7 @@ _OUTPUT_OPTIONS = {
     "quiet",
     "top",
     "noise_fits",
+    "noise_fits_beating_baseline",
 }
 
 
