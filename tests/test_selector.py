@@ -218,6 +218,19 @@ def test_says_when_no_network_beat_a_constant_prediction(two_signals):
     assert tree.fits_beating_baseline_ is None
 
 
+def test_fits_beating_baseline_counts_gains_above_zero_and_knows_when_it_cannot_count():
+    from viann_sklearn.selection.selector import _warn_if_baseline_never_beaten
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BaselineNotBeatenWarning)
+        assert _warn_if_baseline_never_beaten([0.2, 0.0, -0.1]) == 1  # a tie with the constant is not a win
+        assert _warn_if_baseline_never_beaten([0.3, None]) is None  # one fit did not report: no count
+    with pytest.warns(BaselineNotBeatenWarning, match=r"in none of its 2 fits.*best gain over a constant: \+0\.000"):
+        assert _warn_if_baseline_never_beaten([0.0, -0.25]) == 0
+    with pytest.warns(BaselineNotBeatenWarning, match=r"in its one fit, the network scored no better"):
+        assert _warn_if_baseline_never_beaten([-0.5]) == 0
+
+
 def test_few_rows_warn_and_still_select(two_signals):
     X, y = two_signals
     with pytest.warns(UserWarning, match="only 12 samples"):
