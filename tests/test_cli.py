@@ -339,7 +339,8 @@ def test_rank_warns_when_the_noise_checks_networks_never_beat_a_constant_predict
     frame.to_csv(tmp_path / "rare.csv", index=False)
     assert _rank(tmp_path / "rare.csv") == 0
     captured = capsys.readouterr()
-    assert "did the network score better on its validation rows than a constant prediction" in captured.err
+    assert "no network of the noise check (" in captured.err
+    assert "scored better on its validation rows than a constant prediction" in captured.err
     assert all(line.split()[-1] == "no" for line in captured.out.splitlines()[1:4])
 
 

@@ -97,9 +97,9 @@ def _rank(args: argparse.Namespace) -> int:
     trust = _trust(scores, baseline, task, len(X), folds.get_n_splits())
     if noise is not None and args.noise_fits_beating_baseline == 0:
         trust["warnings"].append(
-            f"in none of the noise check's {args.noise_fits} fits did the network score better on its "
-            "validation rows than a constant prediction: a column marked no under 'beats noise' is not shown "
-            "to matter, which does not show it is noise"
+            f"no network of the noise check ({args.noise_fits} fit(s)) scored better on its validation rows "
+            "than a constant prediction: a column marked no under 'beats noise' is not shown to matter, which "
+            "does not show it is noise"
         )
     rows = _ranked_rows(result.feature_names, result.importances_mean, result.importances_std, args.top)
     cutoff: float | None = None  # the report needs it too
