@@ -539,6 +539,22 @@ def pure_noise(tables, n_runs, methods):
     return rows
 
 
+def _small_table_cases(tables, n_seeds, progress):
+    """``(table, seed, case)`` for every table of at most SMALL_ROWS rows and each seed; a progress line per table."""
+    for table in tables:
+        if not table.traits["small"]:
+            continue
+        for seed in range(n_seeds):
+            yield table, seed, truth_case(table, seed)
+        print(f"{progress} {table.name}", flush=True)
+
+
+def _ranking_row(table, seed, ranking, importances, case, seconds):
+    """One row of a small-table report: how well ``importances`` rank the drawn columns, and at what cost."""
+    auc = ranking_auc(importances, case)
+    return dict(table=table.name, half=table.half, seed=seed, ranking=ranking, auc=auc, seconds=seconds)
+
+
 def small_tables(tables, n_seeds):
     """The ranking on tables of at most 300 rows: one fit, three fits averaged, the selector's fits (two ways).
 
@@ -550,36 +566,26 @@ def small_tables(tables, n_seeds):
     from viann_sklearn import VIANNSelector
 
     rows = []
-    for table in tables:
-        if not table.traits["small"]:
-            continue
-        for seed in range(n_seeds):
-            case = truth_case(table, seed)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                start = time.perf_counter()
-                fits = [
-                    make_network(case.task, 3 * seed + k).fit(case.X, case.y).feature_importances_ for k in range(3)
-                ]
-                plain_seconds = (time.perf_counter() - start) / 3
-                start = time.perf_counter()
-                selector = VIANNSelector(make_network(case.task, seed), random_state=seed).fit(case.X, case.y)
-                selector_seconds = time.perf_counter() - start
-                start = time.perf_counter()
-                keeping = VIANNSelector(make_network(case.task, seed), drop_rejected=False, random_state=seed)
-                keeping.fit(case.X, case.y)
-                keeping_seconds = time.perf_counter() - start
-            for ranking, importances, seconds in [
-                ("one fit", fits[0], plain_seconds),
-                ("3 fits averaged", np.mean(fits, axis=0), 3 * plain_seconds),
-                ("VIANNSelector's fits (with shadows)", selector.feature_importances_, selector_seconds),
-                ("VIANNSelector's fits, drop_rejected=False", keeping.feature_importances_, keeping_seconds),
-            ]:
-                auc = ranking_auc(importances, case)
-                rows.append(
-                    dict(table=table.name, half=table.half, seed=seed, ranking=ranking, auc=auc, seconds=seconds)
-                )
-        print(f"small table {table.name}", flush=True)
+    for table, seed, case in _small_table_cases(tables, n_seeds, "small table"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            fits = [make_network(case.task, 3 * seed + k).fit(case.X, case.y).feature_importances_ for k in range(3)]
+            plain_seconds = (time.perf_counter() - start) / 3
+            start = time.perf_counter()
+            selector = VIANNSelector(make_network(case.task, seed), random_state=seed).fit(case.X, case.y)
+            selector_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            keeping = VIANNSelector(make_network(case.task, seed), drop_rejected=False, random_state=seed)
+            keeping.fit(case.X, case.y)
+            keeping_seconds = time.perf_counter() - start
+        for ranking, importances, seconds in [
+            ("one fit", fits[0], plain_seconds),
+            ("3 fits averaged", np.mean(fits, axis=0), 3 * plain_seconds),
+            ("VIANNSelector's fits (with shadows)", selector.feature_importances_, selector_seconds),
+            ("VIANNSelector's fits, drop_rejected=False", keeping.feature_importances_, keeping_seconds),
+        ]:
+            rows.append(_ranking_row(table, seed, ranking, importances, case, seconds))
     return rows
 
 
@@ -643,43 +649,35 @@ def epochs_by_folds(tables, n_seeds=5, n_folds=5, max_epochs=200):
     from sklearn.model_selection import KFold, StratifiedKFold
 
     rows = []
-    for table in tables:
-        if not table.traits["small"]:
-            continue
-        for seed in range(n_seeds):
-            case = truth_case(table, seed)
-            X, y = case.X, case.y
-            classify = case.task == "classification"
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                start = time.perf_counter()
-                folds = StratifiedKFold if classify and np.bincount(y).min() >= n_folds else KFold
-                curves = np.empty((n_folds, max_epochs))
-                for k, (train, held_out) in enumerate(folds(n_folds, shuffle=True, random_state=seed).split(X, y)):
-                    network = make_network(case.task, 100 * seed + k, early_stopping=False)
-                    for epoch in range(max_epochs):
-                        if classify:
-                            network.partial_fit(X[train], y[train], classes=np.unique(y))
-                            curves[k, epoch] = accuracy_score(y[held_out], network.predict(X[held_out]))
-                        else:
-                            network.partial_fit(X[train], y[train])
-                            curves[k, epoch] = r2_score(y[held_out], network.predict(X[held_out]))
-                mean_curve = curves.mean(axis=0)
-                best_epoch = int(np.flatnonzero(mean_curve >= mean_curve.max()).max()) + 1
-                chosen = make_network(case.task, seed, early_stopping=False, max_iter=best_epoch).fit(X, y)
-                folds_seconds = time.perf_counter() - start
-                start = time.perf_counter()
-                default = make_network(case.task, seed).fit(X, y)
-                default_seconds = time.perf_counter() - start
-            for ranking, network, seconds in [
-                ("one fit, the default early stopping", default, default_seconds),
-                (f"one fit, the epoch chosen by {n_folds}-fold cross-validation", chosen, folds_seconds),
-            ]:
-                auc = ranking_auc(network.feature_importances_, case)
-                rows.append(
-                    dict(table=table.name, half=table.half, seed=seed, ranking=ranking, auc=auc, seconds=seconds)
-                )
-        print(f"epochs by folds {table.name}", flush=True)
+    for table, seed, case in _small_table_cases(tables, n_seeds, "epochs by folds"):
+        X, y = case.X, case.y
+        classify = case.task == "classification"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            folds = StratifiedKFold if classify and np.bincount(y).min() >= n_folds else KFold
+            curves = np.empty((n_folds, max_epochs))
+            for k, (train, held_out) in enumerate(folds(n_folds, shuffle=True, random_state=seed).split(X, y)):
+                network = make_network(case.task, 100 * seed + k, early_stopping=False)
+                for epoch in range(max_epochs):
+                    if classify:
+                        network.partial_fit(X[train], y[train], classes=np.unique(y))
+                        curves[k, epoch] = accuracy_score(y[held_out], network.predict(X[held_out]))
+                    else:
+                        network.partial_fit(X[train], y[train])
+                        curves[k, epoch] = r2_score(y[held_out], network.predict(X[held_out]))
+            mean_curve = curves.mean(axis=0)
+            best_epoch = int(np.flatnonzero(mean_curve >= mean_curve.max()).max()) + 1
+            chosen = make_network(case.task, seed, early_stopping=False, max_iter=best_epoch).fit(X, y)
+            folds_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            default = make_network(case.task, seed).fit(X, y)
+            default_seconds = time.perf_counter() - start
+        for ranking, network, seconds in [
+            ("one fit, the default early stopping", default, default_seconds),
+            (f"one fit, the epoch chosen by {n_folds}-fold cross-validation", chosen, folds_seconds),
+        ]:
+            rows.append(_ranking_row(table, seed, ranking, network.feature_importances_, case, seconds))
     return rows
 
 
@@ -711,22 +709,14 @@ def input_transforms(tables, n_seeds=5):
         }
 
     rows = []
-    for table in tables:
-        if not table.traits["small"]:
-            continue
-        for seed in range(n_seeds):
-            case = truth_case(table, seed)
-            for ranking, steps in transforms(len(case.X)).items():
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    start = time.perf_counter()
-                    model = make_pipeline(*steps, make_network(case.task, seed)).fit(case.X, case.y)
-                    seconds = time.perf_counter() - start
-                auc = ranking_auc(model[-1].feature_importances_, case)
-                rows.append(
-                    dict(table=table.name, half=table.half, seed=seed, ranking=ranking, auc=auc, seconds=seconds)
-                )
-        print(f"input transforms {table.name}", flush=True)
+    for table, seed, case in _small_table_cases(tables, n_seeds, "input transforms"):
+        for ranking, steps in transforms(len(case.X)).items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                start = time.perf_counter()
+                model = make_pipeline(*steps, make_network(case.task, seed)).fit(case.X, case.y)
+                seconds = time.perf_counter() - start
+            rows.append(_ranking_row(table, seed, ranking, model[-1].feature_importances_, case, seconds))
     return rows
 
 
@@ -846,6 +836,22 @@ def corpus_table(tables):
     return "\n".join(lines)
 
 
+#: The small-table sections of ``--only``: the option, the function of (tables, seeds), the heading.
+SMALL_TABLE_SECTIONS = (
+    ("small", small_tables, "Small tables (at most 300 rows): the ranking's ROC-AUC over seeds"),
+    (
+        "epochs",
+        epochs_by_folds,
+        "Small tables: the stopping epoch chosen by 5-fold cross-validation (ranking ROC-AUC over seeds)",
+    ),
+    (
+        "inputs",
+        input_transforms,
+        "Small tables: the columns rank-transformed or clipped first (ranking ROC-AUC over seeds)",
+    ),
+)
+
+
 def _versions():
     import sklearn
     import torch
@@ -925,24 +931,11 @@ def main(argv=None):
             "### When the networks never beat a constant prediction (`BaselineNotBeatenWarning`)",
             baseline_report(results),
         ]
-    if "small" in args.only:
-        rows = small_tables(tables, 2 if args.quick else 5)
-        results["small"] = rows
-        sections += ["### Small tables (at most 300 rows): the ranking's ROC-AUC over seeds", small_tables_report(rows)]
-    if "epochs" in args.only:
-        rows = epochs_by_folds(tables, 2 if args.quick else 5)
-        results["epochs"] = rows
-        sections += [
-            "### Small tables: the stopping epoch chosen by 5-fold cross-validation (ranking ROC-AUC over seeds)",
-            small_tables_report(rows),
-        ]
-    if "inputs" in args.only:
-        rows = input_transforms(tables, 2 if args.quick else 5)
-        results["inputs"] = rows
-        sections += [
-            "### Small tables: the columns rank-transformed or clipped first (ranking ROC-AUC over seeds)",
-            small_tables_report(rows),
-        ]
+    for option, rankings, heading in SMALL_TABLE_SECTIONS:
+        if option in args.only:
+            rows = rankings(tables, 2 if args.quick else 5)
+            results[option] = rows
+            sections += [f"### {heading}", small_tables_report(rows)]
     if "levers" in args.only:
         sections += ["### Small development tables: the network's settings, one at a time", levers(tables)]
     sections += ["### The corpus", corpus_table(tables)]
