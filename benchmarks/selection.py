@@ -440,6 +440,7 @@ def permutation_bh(case):
 METHODS = {
     "VIANNSelector (fdr, default)": selects(),
     "VIANNSelector (fdr, keep rejected)": selects(drop_rejected=False),
+    "VIANNSelector (fdr, one fit at a time)": selects(fits_at_once=1),
     "VIANNSelector (fdr, rank test)": selects(test="rank"),
     "VIANNSelector (per_feature, rank test, one fit)": selects(control="per_feature", test="rank"),
     "BorutaPy": boruta,
@@ -454,11 +455,12 @@ METHODS = {
     "VIANNSelector (fdr, n_fits=16)": selects(n_fits=16),
     "VIANNSelector (fdr, n_fits=20)": selects(n_fits=20),
     "VIANNSelector (fdr, rank test, n_fits=1)": selects(test="rank", n_fits=1),
+    "VIANNSelector (fdr, fits_at_once=4)": selects(fits_at_once=4),
     "VIANNSelector (fdr, n_fits=20 up to 300 rows)": lambda case: selects(
         n_fits=20 if len(case.X) <= SMALL_ROWS else "auto"
     )(case),
 }
-CANDIDATE_KEYS = ("n_fits=", "epochs=")
+CANDIDATE_KEYS = ("n_fits=", "epochs=", "fits_at_once=")
 CANDIDATES = tuple(method for method in METHODS if any(key in method for key in CANDIDATE_KEYS))
 CHEAP = ("VIANNSelector (fdr, default)", "VIANNSelector (fdr, rank test)", "knockpy (defaults)")
 

@@ -21,6 +21,7 @@ __all__ = [
     "best_shadow_hits",
     "hits_pvalues",
     "hits_could_reach",
+    "fits_before_a_rejection",
     "hits_decision_is_final",
     "benjamini_hochberg_cutoff",
     "kept_pvalue_cutoff",
@@ -257,6 +258,42 @@ def hits_could_reach(hits, n_done, n_planned, alpha):
     array([ True,  True, False])
     """
     return _pvalues_if_every_remaining_fit_hits(hits, n_done, n_planned) <= alpha
+
+
+def fits_before_a_rejection(hits, n_done, n_planned, alpha):
+    """How many more fits can be trained before :func:`hits_could_reach` could reject one of these features.
+
+    The fastest way to be rejected is to miss every fit: the answer is the
+    smallest ``r`` such that some feature, missing the next ``r`` fits,
+    could no longer reach ``alpha`` (all the fits left, when none could).
+    No feature can leave before the ``r``-th of these fits is counted, so
+    ``r`` networks can be trained at once on the same features, and
+    dropping rejected features then decides exactly as it would one fit at
+    a time.
+
+    Parameters
+    ----------
+    hits : ndarray of int of shape (n_features,)
+        Hits of the features still in play, in the ``n_done`` fits so far.
+    n_done, n_planned : int
+    alpha : float
+
+    Returns
+    -------
+    n_fits : int, at least 1 while fits are left
+
+    Examples
+    --------
+    >>> fits_before_a_rejection(np.array([0, 0]), 0, 12, 0.05)  # 10 of 12 hits pass: the third miss rejects
+    3
+    >>> fits_before_a_rejection(np.array([4, 2]), 4, 12, 0.05)  # the second feature has missed twice
+    1
+    """
+    hits = np.asarray(hits)
+    for n_more in range(1, n_planned - n_done + 1):
+        if not hits_could_reach(hits, n_done + n_more, n_planned, alpha).all():
+            return n_more
+    return n_planned - n_done
 
 
 def _pvalues_if_every_remaining_fit_hits(hits, n_done, n_planned):

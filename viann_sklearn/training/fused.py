@@ -206,7 +206,7 @@ class FusedStep:
             # F.linear(X, W, b) is at::addmm(b, X, W.t()) for 2-D rows.
             torch.addmm(bias, inputs[-1], transposed, out=output)
             if index < last:
-                _ACTIVATE_IN_PLACE[self.activation](output)
+                ACTIVATE_IN_PLACE[self.activation](output)
                 inputs.append(output)
         return activations[-1], inputs
 
@@ -225,7 +225,7 @@ class FusedStep:
                 break
             upstream = torch.mm(gradient, self.weights[index], out=buffers["gradients"][index - 1])
             # layer_input is the previous layer's activated output, which the activation's backward reads.
-            _ACTIVATION_BACKWARD[self.activation](upstream, layer_input)
+            ACTIVATION_BACKWARD[self.activation](upstream, layer_input)
             gradient = upstream
 
 
@@ -240,7 +240,7 @@ def _identity(values, *_):
     return values
 
 
-_ACTIVATE_IN_PLACE = {
+ACTIVATE_IN_PLACE = {
     "identity": _identity,
     "relu": torch.relu_,
     "tanh": torch.tanh_,
@@ -249,7 +249,7 @@ _ACTIVATE_IN_PLACE = {
 
 # The backward kernels autograd calls for each activation, in place into the
 # gradient (they read the activation's output): relu's threshold_backward, tanh's and sigmoid's.
-_ACTIVATION_BACKWARD = {
+ACTIVATION_BACKWARD = {
     "identity": _identity,
     "relu": lambda gradient, output: torch.ops.aten.threshold_backward.grad_input(
         gradient, output, 0, grad_input=gradient
