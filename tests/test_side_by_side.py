@@ -281,3 +281,15 @@ def test_fixed_rounds_let_rejected_features_leave_between_rounds_only():
     selector = VIANNSelector(VIANNClassifier(random_state=0), fits_at_once=6, random_state=0).fit(X, y)
     assert selector.fits_at_once_ == 6
     assert {0, 1} <= set(selector.get_support(indices=True))
+
+
+def test_wide_designs_train_fewer_at_once(monkeypatch):
+    from viann_sklearn.selection import selector as selector_module
+
+    X, y = signal_in_two_columns(n_samples=240, seed=6)
+    design_bytes = X.shape[0] * 2 * X.shape[1] * X.dtype.itemsize  # X and one shadow per column
+    # Room for one design, X and its shadows (the later, narrower designs still take more than half).
+    monkeypatch.setattr(selector_module, "AUTO_STACK_BYTES", design_bytes)
+    selector = VIANNSelector(VIANNClassifier(random_state=0), random_state=0).fit(X, y)
+    assert selector.fits_at_once_ == 1
+    assert {0, 1} <= set(selector.get_support(indices=True))

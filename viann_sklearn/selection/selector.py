@@ -55,6 +55,9 @@ AUTO_HITS_FITS, MAX_AUTO_HITS_FITS = 12, 20
 # this many (their designs are stacked in memory), and no more than can train before a feature
 # could be rejected.
 AUTO_FITS_AT_ONCE = 8
+# ... and no more than fit in this many bytes of stacked designs: training holds about three
+# copies of them (the designs, their standardised stack, an epoch's shuffled rows).
+AUTO_STACK_BYTES = 256 * 2**20
 # Boruta's shadows: one per varying column, at least 5 (as BorutaPy).
 MIN_HITS_SHADOWS = 5
 
@@ -198,8 +201,9 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         arithmetic). "auto" trains up to 8 at once when the estimator is a
         ``VIANNClassifier`` or ``VIANNRegressor`` on settings the stacked
         step covers (``solver="sgd"`` at a constant learning rate, dense X,
-        one target column, no fit parameters), and with the hits test no
-        more than can train before a feature could be rejected, so that
+        one target column, no fit parameters), no more than fit in 256 MiB
+        of stacked designs (X plus a fit's shadows, each), and with the hits
+        test no more than can train before a feature could be rejected, so that
         the decisions are those of one fit at a time; otherwise one network
         after another. An int trains rounds of that many (one after another
         when the estimator's settings are not covered), and rejected
@@ -417,6 +421,10 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             designs, random_states = [], []
             template = self._network()
             round_size = min(at_once, n_fits - fit_index)
+            if self.fits_at_once == "auto" and side_by_side:
+                # The stacked designs of a round in at most AUTO_STACK_BYTES (wide data: fewer at once).
+                design_bytes = X.shape[0] * (X_in_play.shape[1] + n_shadows) * X.dtype.itemsize
+                round_size = min(round_size, max(1, AUTO_STACK_BYTES // design_bytes))
             if self.fits_at_once == "auto" and dropping:
                 # No more networks than can train before a feature could be rejected: the same
                 # decisions as one fit at a time.

@@ -103,20 +103,26 @@ def fit_side_by_side(estimator, inputs, y, random_states, dtype=None):
     stand_in._stopped_on_validation = validating
     device = stand_in._checked_device()
     seeds = [network_seed(random_state) for random_state in random_states]
-    train_rows, train_targets, validation_rows, validation_targets, baselines = [], [], [], [], []
-    for X, seed in zip(inputs, seeds):
-        positions = None
+    n_samples, n_features = inputs[0].shape
+    n_validation = int(np.ceil(params["validation_fraction"] * n_samples)) if validating else 0
+    numpy_dtype = np.float32 if dtype == torch.float32 else np.float64
+    # Standardised straight into the stacks: one copy of the designs, not three.
+    train_rows = np.empty((len(inputs), n_samples - n_validation, n_features), dtype=numpy_dtype)
+    validation_rows = np.empty((len(inputs), n_validation, n_features), dtype=numpy_dtype)
+    train_targets, validation_targets, baselines = [], [], []
+    for member, (X, seed) in enumerate(zip(inputs, seeds)):
+        positions, X_validation = None, X[:0]
         if validating:
             positions, (X_validation, y_validation, _) = split_validation(stand_in, X, targets, None, seed)
             validation_targets.append(y_validation)
             baselines.append(baseline_score(stand_in, y_validation, None))
+        # Each copy's columns standardised on its own training rows, as its fit would.
         shift, scale = column_mean_and_scale(X, rows=positions) if params["standardize"] else (0.0, 1.0)
-        train_rows.append((X if positions is None else X[positions]) - shift)
-        train_rows[-1] /= scale
+        for rows, into in ((X if positions is None else X[positions], train_rows), (X_validation, validation_rows)):
+            np.subtract(rows, shift, out=into[member])
+            into[member] /= scale
         train_targets.append(targets if positions is None else targets[positions])
-        if validating:
-            validation_rows.append((X_validation - shift) / scale)
-    n_train = train_rows[0].shape[0]
+    n_train = train_rows.shape[1]
     batch_size = stand_in._checked_batch_size(n_train)
     settings = SideBySideSettings(
         hidden_layer_sizes=tuple(stand_in._checked_hidden_layer_sizes()),
@@ -136,7 +142,9 @@ def fit_side_by_side(estimator, inputs, y, random_states, dtype=None):
     )
 
     def stacked(arrays, as_dtype):
-        return torch.as_tensor(np.stack(arrays), dtype=as_dtype, device=device)
+        return torch.as_tensor(
+            arrays if isinstance(arrays, np.ndarray) else np.stack(arrays), dtype=as_dtype, device=device
+        )
 
     target_dtype = torch.long if classifier else dtype
     validation = None
