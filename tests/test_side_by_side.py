@@ -293,3 +293,24 @@ def test_wide_designs_train_fewer_at_once(monkeypatch):
     selector = VIANNSelector(VIANNClassifier(random_state=0), random_state=0).fit(X, y)
     assert selector.fits_at_once_ == 1
     assert {0, 1} <= set(selector.get_support(indices=True))
+
+
+def test_a_network_that_diverges_keeps_its_best_validation_epoch():
+    X, y = regression_data(n_members=2)
+    settings = SideBySideSettings(hidden_layer_sizes=(8,), n_outputs=1, max_iter=50, learning_rate=1.0)
+    results = train_side_by_side(X, y, settings, seeds=[0, 1], validation=(X[:, :20], y[:, :20]))
+    # The first diverges (its outputs stop being finite) and leaves the stack; the second stops on its own.
+    assert [result.diverged for result in results] == [True, False]
+    assert results[0].n_iter < results[1].n_iter
+    assert all(np.isfinite(result.scores).all() and math.isfinite(result.best_validation_score) for result in results)
+    assert not results[0].converged
+
+
+def test_selector_says_once_a_round_when_its_networks_ran_out_of_epochs():
+    X, y = signal_in_two_columns(n_samples=200, seed=7)
+    selector = VIANNSelector(VIANNClassifier(max_iter=3, random_state=0), random_state=0)
+    with pytest.warns(
+        ConvergenceWarning, match=r"Maximum iterations \(3\) reached .* networks of a VIANNSelector round"
+    ):
+        selector.fit(X, y)
+    assert selector.fits_at_once_ > 1

@@ -461,7 +461,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 if dropping:
                     in_play = in_play[hits_could_reach(hits, fit_index, n_fits, self.alpha)[in_play]]
             if settled or len(in_play) == 0:
-                break  # no feature can be kept (the check above stops first; this is a guard)
+                break  # settled, or no feature can be kept (the check above stops first; a guard)
             if dropping and len(in_play) < X_in_play.shape[1]:
                 # A feature left (or X still holds constant columns): a narrower copy. Otherwise the
                 # copy would be X's columns again, a full copy of X for every fit.
@@ -513,12 +513,22 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         if side_by_side:
             own = template.get_params()["random_state"]
             fits = fit_side_by_side(template, designs, y, [own if seed is None else seed for seed in random_states])
-            if self.epochs is None and not all(fit.converged for fit in fits):
-                # The estimator's own warning, once for the round: a fixed epoch budget is short on purpose.
+            # The estimator's own warnings, once for the round (a fixed epoch budget is short on purpose).
+            diverged = sum(fit.diverged for fit in fits)
+            out_of_epochs = sum(not (fit.converged or fit.diverged) for fit in fits)
+            if diverged:
+                warnings.warn(
+                    f"Training diverged (the loss became non-finite) in {diverged} of the {len(fits)} networks "
+                    "of a VIANNSelector round; the weights (and importances) of their best validation epoch "
+                    "were used. Lower learning_rate_init or scale the inputs.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
+            if self.epochs is None and out_of_epochs:
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({template.max_iter}) reached and the "
-                    f"optimization hasn't converged yet ({sum(not fit.converged for fit in fits)} of the "
-                    f"{len(fits)} networks of a VIANNSelector round).",
+                    f"optimization hasn't converged yet ({out_of_epochs} of the {len(fits)} networks of a "
+                    "VIANNSelector round).",
                     ConvergenceWarning,
                     stacklevel=4,
                 )

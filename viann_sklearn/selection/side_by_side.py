@@ -20,6 +20,7 @@ from sklearn.utils import check_random_state
 from ..estimators import VIANNClassifier, VIANNRegressor
 from ..estimators.early_stopping import baseline_score, patience, split_validation, wants_validation
 from ..estimators.inputs import column_mean_and_scale
+from ..method.scores import normalize_scores
 from ..training.side_by_side import ACTIVATIONS, SideBySideSettings, train_side_by_side
 
 __all__ = ["SideBySideFit", "fit_side_by_side", "network_seed", "side_by_side_unsupported"]
@@ -34,6 +35,7 @@ class SideBySideFit:
     baseline_validation_score_: float | None
     n_iter_: int
     converged: bool
+    diverged: bool
 
 
 def side_by_side_unsupported(estimator, X, y, fit_params):
@@ -151,17 +153,19 @@ def fit_side_by_side(estimator, inputs, y, random_states, dtype=None):
     if validating:
         validation = (stacked(validation_rows, dtype), stacked(validation_targets, target_dtype))
     # early_stopping=True counts every epoch; "auto" waits out the constant-prediction plateau.
-    plateau = baselines if validating and params["early_stopping"] != True else None  # noqa: E712 ("auto" is truthy)
+    plateau = baselines if validating and params["early_stopping"] is not True else None
     results = train_side_by_side(
         stacked(train_rows, dtype), stacked(train_targets, target_dtype), settings, seeds, validation, plateau
     )
     return [
         SideBySideFit(
-            feature_importances_=result.scores / result.scores.sum() if result.scores.sum() > 0 else result.scores,
+            # As the estimator's: summing to 1 (uniform, with its warning, if every score is 0).
+            feature_importances_=normalize_scores(torch.as_tensor(result.scores)).numpy(),
             best_validation_score_=result.best_validation_score,
             baseline_validation_score_=baseline if validating else None,
             n_iter_=result.n_iter,
             converged=result.converged,
+            diverged=result.diverged,
         )
         for result, baseline in zip(results, baselines if validating else [None] * len(results))
     ]

@@ -78,13 +78,16 @@ class MemberResult:
 
     ``scores`` are the raw VIANN scores of its inputs (``sum_j var(w_ij) *
     |w_ij|``, in the standardised inputs' units, as the estimators compute
-    them); ``best_validation_score`` and ``baseline_validation_score`` are
+    them); ``converged``: its stopping rule ended it before ``max_iter``;
+    ``diverged``: its outputs stopped being finite, and its best epoch was
+    restored; ``best_validation_score`` and ``baseline_validation_score`` are
     None without validation rows.
     """
 
     scores: np.ndarray
     n_iter: int
     converged: bool
+    diverged: bool = False
     best_validation_score: float | None = None
     baseline_validation_score: float | None = None
 
@@ -329,7 +332,7 @@ class _Stack:
         stopped = (waiting > settings.patience) | diverged
         out_of_epochs = self.epochs >= settings.max_iter
         if out_of_epochs or stopped.any():
-            self._finish(torch.ones_like(stopped) if out_of_epochs else stopped, converged=stopped)
+            self._finish(torch.ones_like(stopped) if out_of_epochs else stopped, stopped & ~diverged, diverged)
 
     def _validation_scores(self):
         """Each network's validation score this epoch (accuracy, or R² of its one target), and which diverged.
@@ -377,7 +380,7 @@ class _Stack:
         self.best["count"][better] = self.moments.count
         self.best["seen"] |= better
 
-    def _finish(self, leaving, converged):
+    def _finish(self, leaving, converged, diverged):
         """Record the results of the networks in ``leaving`` (a mask over the active ones); drop them."""
         for position in torch.nonzero(leaving).flatten().tolist():
             member = int(self.active[position])
@@ -390,11 +393,13 @@ class _Stack:
                 weight = self.best["weight"][position].transpose(0, 1)
                 m2, count = self.best["m2"][position], int(self.best["count"][position])
                 best_score = float(self.best_score[member])
+            # RunningMoments.variance(ddof=1), with this network's own count: it stops at its best epoch.
             variance = m2 / (count - 1)
             self.results[member] = MemberResult(
                 scores=viann_scores(variance, weight, feature_axis=1).cpu().numpy(),
                 n_iter=self.epochs,
                 converged=bool(converged[position]),
+                diverged=bool(diverged[position]),
                 best_validation_score=best_score,
                 baseline_validation_score=None if self.baselines is None else float(self.baselines[member]),
             )
