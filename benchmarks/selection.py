@@ -456,11 +456,12 @@ METHODS = {
     "VIANNSelector (fdr, n_fits=20)": selects(n_fits=20),
     "VIANNSelector (fdr, rank test, n_fits=1)": selects(test="rank", n_fits=1),
     "VIANNSelector (fdr, fits_at_once=4)": selects(fits_at_once=4),
+    "VIANNSelector (fdr, n_shadows=5)": selects(n_shadows=5),
     "VIANNSelector (fdr, n_fits=20 up to 300 rows)": lambda case: selects(
         n_fits=20 if len(case.X) <= SMALL_ROWS else "auto"
     )(case),
 }
-CANDIDATE_KEYS = ("n_fits=", "epochs=", "fits_at_once=")
+CANDIDATE_KEYS = ("n_fits=", "epochs=", "fits_at_once=", "n_shadows=")
 CANDIDATES = tuple(method for method in METHODS if any(key in method for key in CANDIDATE_KEYS))
 CHEAP = ("VIANNSelector (fdr, default)", "VIANNSelector (fdr, rank test)", "knockpy (defaults)")
 
