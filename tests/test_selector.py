@@ -343,13 +343,15 @@ def test_a_selector_pickled_before_the_newer_parameters_still_clones_and_refits(
     X, y = two_signals
     selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
     state = selector.__getstate__()
-    for added in ("control", "n_fits", "test", "epochs", "drop_rejected"):
+    for added in ("control", "n_fits", "test", "epochs", "drop_rejected", "fits_at_once"):
         del state[added]  # as a selector pickled before any of them existed
     old = pickle.loads(pickle.dumps(state))
     restored = VIANNSelector.__new__(VIANNSelector)
     restored.__setstate__(old)
     params = restored.get_params()
     assert (params["control"], params["n_fits"], params["test"], params["epochs"]) == ("per_feature", 1, "rank", None)
+    assert params["fits_at_once"] == 1  # each network fitted with the estimator's own fit, as then
     np.testing.assert_array_equal(restored.transform(X), selector.transform(X))  # fitted state untouched
     refit = clone(restored).fit(X, y)
     assert refit.n_fits_ == 1 and np.isfinite(refit.threshold_)  # the one-fit rank test of the first selector
+    assert refit.fits_at_once_ == 1
