@@ -412,8 +412,10 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         dropping = self.test == "hits" if isinstance(self.drop_rejected, str) else asked_to_drop
         in_play, X_in_play = varying, X
         self.n_shadows_ = n_shadows
-        at_once = self._checked_fits_at_once(X, y, fit_params)
-        side_by_side = at_once > 1 and self._side_by_side_reason(X, y, fit_params) is None
+        # Whether the estimator's settings let its networks train side by side (None: they do).
+        unsupported = side_by_side_unsupported(self._network(), X, y, fit_params)
+        at_once = self._checked_fits_at_once(unsupported)
+        side_by_side = at_once > 1 and unsupported is None
         self.fits_at_once_ = 0
         fit_index, settled = 0, False
         while fit_index < n_fits and not settled:
@@ -498,14 +500,10 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
             state.setdefault(name, former_behaviour)
         super().__setstate__(state)
 
-    def _checked_fits_at_once(self, X, y, fit_params):
+    def _checked_fits_at_once(self, unsupported):
         if self.fits_at_once != "auto":
             return int(self.fits_at_once)
-        return AUTO_FITS_AT_ONCE if self._side_by_side_reason(X, y, fit_params) is None else 1
-
-    def _side_by_side_reason(self, X, y, fit_params):
-        """Why the networks cannot train side by side (None when they can)."""
-        return side_by_side_unsupported(self._network(), X, y, fit_params)
+        return AUTO_FITS_AT_ONCE if unsupported is None else 1
 
     def _fit_round(self, template, designs, y, random_states, side_by_side, fit_params):
         """The fitted networks of one round: one per design, side by side or one after another.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from scipy import sparse
+from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from ..estimators import VIANNClassifier, VIANNRegressor
@@ -97,10 +98,12 @@ def fit_side_by_side(estimator, inputs, y, random_states, dtype=None):
     classifier = isinstance(estimator, VIANNClassifier)
     if dtype is None:
         dtype = torch.float32 if inputs[0].dtype == np.float32 else torch.float64
-    targets, n_outputs = _encoded_targets(estimator, y, classifier)
-    # The functions of early_stopping.py read the estimator's parameters (and classes_); a clone
-    # stands in for every copy, which share them.
-    stand_in = _stand_in(estimator, y, classifier)
+    # A clone stands in for every copy: it encodes the targets as their fit would (setting
+    # classes_), and the functions of early_stopping.py read its parameters, which they share.
+    stand_in = clone(estimator)
+    targets = stand_in._encode_targets(np.asarray(y), continuing=False, incremental=False, classes=None)
+    targets = np.asarray(targets).reshape(len(y))  # class indices, or the one target column standardised
+    n_outputs = stand_in._n_network_outputs()
     validating = wants_validation(stand_in, targets)
     stand_in._stopped_on_validation = validating
     device = stand_in._checked_device()
@@ -169,24 +172,3 @@ def fit_side_by_side(estimator, inputs, y, random_states, dtype=None):
         )
         for result, baseline in zip(results, baselines if validating else [None] * len(results))
     ]
-
-
-def _encoded_targets(estimator, y, classifier):
-    """The targets as the estimator trains on them, and the network's number of outputs."""
-    if classifier:
-        classes, indices = np.unique(y, return_inverse=True)
-        return indices.astype(np.int64), max(2, len(classes))
-    values = np.asarray(y, dtype=np.float64).reshape(-1, 1)
-    if estimator.standardize:
-        shift, scale = column_mean_and_scale(values)
-        values = (values - shift) / scale
-    return values.ravel(), 1
-
-
-def _stand_in(estimator, y, classifier):
-    from sklearn.base import clone
-
-    stand_in = clone(estimator)
-    if classifier:
-        stand_in.classes_ = np.unique(y)
-    return stand_in
