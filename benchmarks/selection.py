@@ -22,7 +22,9 @@ keep. Three measurements:
    drawn has its rows permuted *as one block*, so those columns keep their
    distributions and their correlations with one another and are independent
    of the target: each is a true null. Also fully synthetic data
-   (independent normal columns).
+   (independent normal columns); with ``--designs wide``, synthetic data
+   of 300 rows and 60 or 150 columns, where the network learns little and a
+   null column that tracks the target by chance has many shadows to beat.
 3. **Pure noise** (:func:`pure_noise`): real X, a shuffled real-like target:
    every column is null, so keeping any column is a false discovery.
 4. **Small tables** (:func:`small_tables`): the ranking's ROC-AUC on the
@@ -44,6 +46,7 @@ Usage::
     python benchmarks/selection.py --only epochs          # the stopping epoch chosen by 5-fold cross-validation
     python benchmarks/selection.py --only inputs          # the columns rank-transformed or clipped first
     python benchmarks/selection.py --half audit           # the 22 tables of the audit set, drawn afresh
+    python benchmarks/selection.py --only fdr --designs wide --runs 400   # the error rate on wide synthetic data
     python benchmarks/selection.py --reselect             # print the corpus the selection rule chooses today
 """
 
@@ -516,14 +519,25 @@ def decisions(tables, seeds, methods):
     return rows
 
 
-def realised_fdr(tables, n_runs, methods):
+# The designs of the realised-FDR section: name -> the case of a run.
+FDR_DESIGNS = {
+    "exact": ("real X, exact nulls", lambda tables, run: truth_case(tables[run % len(tables)], run, exact_nulls=True)),
+    "synthetic": ("synthetic", lambda tables, run: synthetic_case(run)),
+    "wide60": ("synthetic, 300 x 60", lambda tables, run: synthetic_case(run, n_features=60)),
+    "wide150": ("synthetic, 300 x 150", lambda tables, run: synthetic_case(run, n_features=150)),
+}
+DESIGN_SETS = {"exact": ("exact",), "synthetic": ("synthetic",), "wide": ("wide60", "wide150")}
+
+
+def realised_fdr(tables, n_runs, methods, designs=("exact", "synthetic")):
     rows = []
     for run in range(n_runs):
-        cases = [truth_case(tables[run % len(tables)], run, exact_nulls=True), synthetic_case(run)]
-        for case in cases:
+        for design in designs:
+            name, make_case = FDR_DESIGNS[design]
+            case = make_case(tables, run)
             for method in methods:
                 row = score(case, method)
-                row["design"] = "synthetic" if case.table == "synthetic" else "real X, exact nulls"
+                row["design"] = name
                 rows.append(row)
         print(f"realised FDR run {run + 1}/{n_runs}", flush=True)
     return rows
@@ -881,6 +895,13 @@ def main(argv=None):
     )
     parser.add_argument("--seeds", type=int, default=1, help="seeds per table for the decisions")
     parser.add_argument("--runs", type=int, default=50, help="runs for the realised FDR and the pure-noise null")
+    parser.add_argument(
+        "--designs",
+        choices=list(DESIGN_SETS),
+        nargs="+",
+        default=["exact", "synthetic"],
+        help="the realised-FDR section's designs; wide: synthetic 300 x 60 and 300 x 150",
+    )
     parser.add_argument("--methods", nargs="+", choices=list(METHODS), default=None)
     parser.add_argument("--out", default=str(RESULTS / "selection"), help="prefix of the .md and .json results")
     parser.add_argument("--reselect", action="store_true", help="print the corpus the selection rule chooses today")
@@ -914,7 +935,8 @@ def main(argv=None):
     # BorutaPy too runs on the exact nulls and on pure noise: the peers' error rates where the
     # truth is known, beside the selector's.
     if "fdr" in args.only:
-        rows = realised_fdr(tables, runs, methods)
+        designs = [design for key in args.designs for design in DESIGN_SETS[key]]
+        rows = realised_fdr(tables, runs, methods, designs)
         results["fdr"] = rows
         sections += [
             f"### Realised false-discovery rate, {runs} runs per design",

@@ -166,7 +166,11 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     n_shadows : int or "auto", default="auto"
         How many shadow columns each fit adds. "auto" with ``test="hits"``:
         one per non-constant column (at least 5, at most 500), as Boruta.
-        With ``test="rank"`` and ``control="fdr"``:
+        Fewer shadows than columns lower the bar a feature must clear, and
+        with it the error rate's margin: five shadows a fit held the rate
+        on tables of 20 columns or fewer but not on wide data (a realised
+        false-discovery rate of 0.16 and 0.21 on synthetic data of 60 and
+        150 columns; see the documentation). With ``test="rank"`` and ``control="fdr"``:
         enough that the pooled p-values reach ``alpha / n_features``, where
         the Benjamini-Hochberg rule can keep a single feature, that is
         ``n_features / (alpha * n_fits)``; with ``"per_feature"``, the number of
