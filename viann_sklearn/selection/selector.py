@@ -170,11 +170,12 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         with it the error rate's margin: five shadows a fit held the rate
         on tables of 20 columns or fewer but not on wide data (a realised
         false-discovery rate of 0.16 and 0.21 on synthetic data of 60 and
-        150 columns; see the documentation). With ``test="rank"`` and ``control="fdr"``:
-        enough that the pooled p-values reach ``alpha / n_features``, where
-        the Benjamini-Hochberg rule can keep a single feature, that is
-        ``n_features / (alpha * n_fits)``; with ``"per_feature"``, the number of
-        features. In both cases at least 50 (and ``2 / alpha - 1``) and at most 500. Each
+        150 columns; see the documentation).
+        With ``test="rank"`` and ``control="fdr"``: enough that the pooled
+        p-values reach ``alpha / n_features``, where the Benjamini-Hochberg
+        rule can keep a single feature, that is ``n_features / (alpha *
+        n_fits)``; with ``"per_feature"``, the number of features. In both
+        cases at least 50 (and ``2 / alpha - 1``) and at most 500. Each
         non-constant real column is copied in turn (some twice or more when
         ``n_shadows`` exceeds their number, some not at all when it is
         smaller); a constant column's shadow would be a constant that every
