@@ -62,6 +62,11 @@ AUTO_STACK_BYTES = 256 * 2**20
 MIN_HITS_SHADOWS = 5
 
 
+def _hits_test_shadows(n_columns):
+    """The hits test's "auto" shadows for ``n_columns`` varying columns in play: one each, 5 to 500."""
+    return int(min(max(n_columns, MIN_HITS_SHADOWS), MAX_AUTO_SHADOWS))
+
+
 class BaselineNotBeatenWarning(UserWarning):
     """No network of a ``VIANNSelector`` fit scored better on its validation rows than a constant prediction.
 
@@ -476,7 +481,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
                 # copy would be X's columns again, a full copy of X for every fit.
                 X_in_play = X[:, in_play]
                 if self.n_shadows == "auto":
-                    n_shadows = int(min(max(len(in_play), MIN_HITS_SHADOWS), MAX_AUTO_SHADOWS))
+                    n_shadows = _hits_test_shadows(len(in_play))
         n_trained = len(real_scores)
         self.feature_importances_ = np.mean(real_scores, axis=0)
         self.hits_ = hits
@@ -572,7 +577,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _checked_n_shadows(self, n_features, n_fits, n_varying):
         if self.n_shadows == "auto" and self.test == "hits":
-            return int(min(max(n_varying, MIN_HITS_SHADOWS), MAX_AUTO_SHADOWS))
+            return _hits_test_shadows(n_varying)
         # Enough shadows for a p-value of alpha / 2, so that a clear signal passes.
         needed = int(np.ceil(2 / self.alpha)) - 1
         if self.n_shadows == "auto" and self.control == "fdr":
