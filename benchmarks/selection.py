@@ -450,11 +450,14 @@ METHODS = {
     "BorutaPy": boruta,
     "knockpy (defaults)": knockoffs,
     "permutation + BH": permutation_bh,
+    # The default before epochs="auto": the estimator's early stopping on every table.
+    "VIANNSelector (fdr, early stopping at every size)": selects(epochs=None),
     # Run only when named with --methods: the epochs=60 option, and candidates not chosen
     # (docs/trust.md, "How the default was chosen", "A fixed epoch budget").
     "VIANNSelector (fdr, epochs=60)": selects(epochs=60),
     "VIANNSelector (fdr, epochs=30)": selects(epochs=30),
     "VIANNSelector (fdr, epochs=100)": selects(epochs=100),
+    "VIANNSelector (fdr, epochs=200)": selects(epochs=200),
     "VIANNSelector (fdr, n_fits=8)": selects(n_fits=8),
     "VIANNSelector (fdr, n_fits=16)": selects(n_fits=16),
     "VIANNSelector (fdr, n_fits=20)": selects(n_fits=20),
@@ -463,6 +466,9 @@ METHODS = {
     "VIANNSelector (fdr, n_shadows=5)": selects(n_shadows=5),
     "VIANNSelector (fdr, n_fits=20 up to 300 rows)": lambda case: selects(
         n_fits=20 if len(case.X) <= SMALL_ROWS else "auto"
+    )(case),
+    "VIANNSelector (fdr, epochs=200 up to 1000 rows)": lambda case: selects(
+        epochs=200 if len(case.X) <= 1000 else None
     )(case),
 }
 CANDIDATE_KEYS = ("n_fits=", "epochs=", "fits_at_once=", "n_shadows=")

@@ -106,6 +106,9 @@ def fixed_fits():
             # Each network fitted with the estimator's own fit, as when these numbers were recorded
             # (side by side, tests/test_side_by_side.py checks the networks against autograd's).
             fits_at_once=1,
+            # The estimator's own early stopping at every size, as before epochs="auto" (on 200 rows
+            # "auto" turns it off).
+            epochs=None,
             random_state=0,
         ).fit(X, y)
         numbers["selector.importances"] = selector.feature_importances_

@@ -333,9 +333,10 @@ def test_rank_says_which_columns_beat_noise(table, capsys):
 
 def test_rank_warns_when_the_noise_checks_networks_never_beat_a_constant_prediction(tmp_path, capsys):
     # One row in ten positive, unrelated to the columns: "no" under "beats noise" then says nothing.
+    # (400 rows: at 300 or fewer the noise check's networks hold out no validation rows to judge by.)
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame(rng.normal(size=(120, 3)), columns=["a", "b", "c"])
-    frame["y"] = (rng.random(120) < 0.1).astype(int)
+    frame = pd.DataFrame(rng.normal(size=(400, 3)), columns=["a", "b", "c"])
+    frame["y"] = (rng.random(400) < 0.1).astype(int)
     frame.to_csv(tmp_path / "rare.csv", index=False)
     assert _rank(tmp_path / "rare.csv") == 0
     captured = capsys.readouterr()

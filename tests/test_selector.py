@@ -195,8 +195,9 @@ def test_says_when_no_network_beat_a_constant_prediction(two_signals):
     # One positive in ten, unrelated to X: every network predicts the majority class on its validation rows.
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(100, 5)), (rng.random(100) < 0.1).astype(int)
+    # (epochs=None: on 100 rows, "auto" would hold out no validation rows; see below.)
     with pytest.warns(BaselineNotBeatenWarning, match=r"no better on its validation rows than a constant"):
-        selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
+        selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), epochs=None, random_state=0).fit(X, y)
     assert selector.fits_beating_baseline_ == 0
     assert not selector.get_support().any()
     # A signal the networks learn: every fit beats its baseline, and nothing is said.
@@ -209,6 +210,7 @@ def test_says_when_no_network_beat_a_constant_prediction(two_signals):
     for selector in (
         VIANNSelector(VIANNClassifier(random_state=0, **dict(NET, early_stopping=False)), n_fits=5, random_state=0),
         VIANNSelector(VIANNClassifier(random_state=0, **NET), epochs=5, n_fits=5, random_state=0),
+        VIANNSelector(VIANNClassifier(random_state=0, **NET), n_fits=5, random_state=0),  # 200 rows: no split
     ):
         with warnings.catch_warnings():
             warnings.simplefilter("error", BaselineNotBeatenWarning)
@@ -272,7 +274,7 @@ def test_a_fixed_epoch_budget_sets_only_the_selectors_fits(two_signals):
     X, y = two_signals
     network = VIANNClassifier(random_state=0, **NET)
     selector = VIANNSelector(network, epochs=5, random_state=0)
-    budgeted = selector._network()
+    budgeted = selector._network(len(X))
     assert (budgeted.max_iter, budgeted.early_stopping) == (5, False)
     assert budgeted.hidden_layer_sizes == network.hidden_layer_sizes and network.max_iter == NET["max_iter"]
     # Five epochs do not converge, on purpose: the selector says nothing of it, a plain fit does.
@@ -282,6 +284,31 @@ def test_a_fixed_epoch_budget_sets_only_the_selectors_fits(two_signals):
         with pytest.raises(ConvergenceWarning):
             clone(budgeted).fit(X, y)
     assert selector.get_support().shape == (8,)
+
+
+def test_auto_epochs_turn_early_stopping_off_where_the_validation_split_is_30_rows_or_fewer(two_signals):
+    network = VIANNClassifier(random_state=0, **NET)
+    selector = VIANNSelector(network, random_state=0)
+    assert selector.epochs == "auto"
+    # validation_fraction=0.1: 30 validation rows at 300 rows, 31 at 301.
+    assert selector._network(300).early_stopping is False
+    assert selector._network(301).early_stopping == "auto"
+    assert VIANNSelector(clone(network).set_params(validation_fraction=0.05))._network(600).early_stopping is False
+    # The user's own choice of stopping, and epochs=None, are left as they are.
+    assert VIANNSelector(clone(network).set_params(early_stopping=True))._network(100).early_stopping is True
+    assert VIANNSelector(network, epochs=None)._network(100).early_stopping == "auto"
+    assert network.early_stopping == "auto"  # the selector's estimator itself is never changed
+    # The same fits as the estimator set to early_stopping=False, and no "not converged" warnings
+    # for a budget the selector chose.
+    X, y = two_signals
+    X, y = X[:200], y[:200]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        auto = VIANNSelector(network, n_fits=5, random_state=0).fit(X, y)
+    plain = VIANNClassifier(random_state=0, **dict(NET, early_stopping=False))
+    off = VIANNSelector(plain, epochs=None, n_fits=5, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(auto.hits_, off.hits_)
+    np.testing.assert_allclose(auto.feature_importances_, off.feature_importances_)
 
 
 def test_an_epoch_budget_needs_an_estimator_with_max_iter(two_signals):

@@ -214,7 +214,7 @@ def signal_in_two_columns(n_samples=300, seed=0):
 
 
 def test_selector_trains_side_by_side_by_default_and_finds_the_signal():
-    X, y = signal_in_two_columns()
+    X, y = signal_in_two_columns(n_samples=400)  # above 300 rows: with early stopping, as the estimator is set
     selector = VIANNSelector(VIANNClassifier(random_state=0), random_state=0).fit(X, y)
     # 12 planned fits at alpha 0.05: the third miss rejects, so three can train before any could.
     assert selector.fits_at_once_ == 3
@@ -224,9 +224,10 @@ def test_selector_trains_side_by_side_by_default_and_finds_the_signal():
 
 def test_selector_one_fit_at_a_time_is_the_former_behaviour():
     X, y = signal_in_two_columns()
-    selector = VIANNSelector(VIANNClassifier(random_state=0), random_state=0, fits_at_once=1).fit(X, y)
+    former = dict(fits_at_once=1, epochs=None)  # the defaults before these parameters existed
+    selector = VIANNSelector(VIANNClassifier(random_state=0), random_state=0, **former).fit(X, y)
     assert selector.fits_at_once_ == 1
-    # The numbers of the docstring's example, from before fits_at_once existed.
+    # The numbers of the docstring's example, from before fits_at_once and epochs="auto" existed.
     assert selector.n_fits_ == 11
     np.testing.assert_array_equal(selector.hits_, [11, 11, 0, 1, 0, 0])
 
@@ -308,7 +309,9 @@ def test_a_network_that_diverges_keeps_its_best_validation_epoch():
 
 def test_selector_says_once_a_round_when_its_networks_ran_out_of_epochs():
     X, y = signal_in_two_columns(n_samples=200, seed=7)
-    selector = VIANNSelector(VIANNClassifier(max_iter=3, random_state=0), random_state=0)
+    # epochs=None: the estimator's own stopping rule ran out of epochs (under "auto", 200 rows
+    # train without early stopping, the selector's choice, and it says nothing).
+    selector = VIANNSelector(VIANNClassifier(max_iter=3, random_state=0), epochs=None, random_state=0)
     with pytest.warns(
         ConvergenceWarning, match=r"Maximum iterations \(3\) reached .* networks of a VIANNSelector round"
     ):
