@@ -10,7 +10,7 @@ from sklearn.base import is_classifier
 from sklearn.metrics import r2_score
 from sklearn.model_selection import train_test_split
 
-__all__ = ["ValidationR2", "baseline_score", "patience", "split_validation", "wants_validation"]
+__all__ = ["ValidationR2", "baseline_score", "patience", "split_validation", "validation_rows", "wants_validation"]
 
 # early_stopping="auto" holds out a validation set only when it has at least
 # this many rows (50 samples at validation_fraction=0.1).
@@ -18,6 +18,11 @@ AUTO_MIN_VALIDATION_ROWS = 5
 # ... and waits at least this many optimizer steps for the validation score to improve.
 # (benchmarks/real_data.py --patience-steps sets it here.)
 AUTO_MIN_PATIENCE_STEPS = 50
+
+
+def validation_rows(estimator, n_samples):
+    """How many of ``n_samples`` rows the validation split holds: ``validation_fraction`` of them, rounded up."""
+    return int(np.ceil(estimator.validation_fraction * n_samples))
 
 
 def wants_validation(estimator, targets):
@@ -29,7 +34,7 @@ def wants_validation(estimator, targets):
     # "auto": early stopping keeps the importances true (see the docs'
     # "Can I trust these importances?"), wherever a validation split of
     # at least AUTO_MIN_VALIDATION_ROWS rows, with every class in it, exists.
-    n_validation = int(np.ceil(estimator.validation_fraction * len(targets)))
+    n_validation = validation_rows(estimator, len(targets))
     if n_validation < AUTO_MIN_VALIDATION_ROWS or len(targets) - n_validation < AUTO_MIN_VALIDATION_ROWS:
         return False
     if is_classifier(estimator) and targets.ndim == 1:
@@ -45,7 +50,7 @@ def split_validation(estimator, X, targets, sample_weight, seed):
     class too small to stratify gets scikit-learn's error, which names it.
     """
     n_samples = X.shape[0]
-    n_validation = int(np.ceil(estimator.validation_fraction * n_samples))
+    n_validation = validation_rows(estimator, n_samples)
     single_label = is_classifier(estimator) and targets.ndim == 1
     # Stratified, each class needs a row; either way, one row is no score.
     needed = max(2, len(estimator.classes_)) if single_label else 2

@@ -13,6 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..estimators.early_stopping import validation_rows
 from .noise import (
     best_shadow_hits,
     fits_before_a_rejection,
@@ -441,9 +442,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         # Whether the estimator's settings let its networks train side by side (None: they do).
         unsupported = side_by_side_unsupported(self._network(n_samples), X, y, fit_params)
         # Networks stopped by the selector's rule, not the estimator's: "not converged" says nothing.
-        quiet_convergence = self._fixed_budget() or (
-            self.epochs == "auto" and _few_validation_rows(self.estimator, n_samples)
-        )
+        quiet_convergence = self._fixed_budget() or self._turns_early_stopping_off(n_samples)
         at_once = self._checked_fits_at_once(unsupported)
         side_by_side = at_once > 1 and unsupported is None
         self.fits_at_once_ = 0
@@ -579,7 +578,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     def _network(self, n_samples):
         """A fresh clone of the estimator, trained as ``epochs`` says on ``n_samples`` rows."""
         network = clone(self.estimator)
-        if self.epochs == "auto" and _few_validation_rows(network, n_samples):
+        if self._turns_early_stopping_off(n_samples):
             return network.set_params(early_stopping=False)
         if not self._fixed_budget():
             return network
@@ -592,6 +591,17 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         if "early_stopping" in network.get_params():
             budget["early_stopping"] = False
         return network.set_params(**budget)
+
+    def _turns_early_stopping_off(self, n_samples):
+        """Whether ``epochs="auto"`` trains the networks on ``n_samples`` rows without early stopping.
+
+        It does where the estimator's ``early_stopping="auto"`` would choose the epoch on at most
+        FEW_VALIDATION_ROWS validation rows.
+        """
+        params = self.estimator.get_params()
+        if self.epochs != "auto" or params.get("early_stopping") != "auto" or "validation_fraction" not in params:
+            return False
+        return validation_rows(self.estimator, n_samples) <= FEW_VALIDATION_ROWS
 
     def _fixed_budget(self):
         """Whether the networks train for a fixed number of epochs (an int ``epochs``)."""
@@ -677,14 +687,6 @@ def _warn_if_baseline_never_beaten(validation_gains):
             stacklevel=4,  # this < fit < _fit_context's wrapper < the caller
         )
     return int(beating)
-
-
-def _few_validation_rows(network, n_samples):
-    """Whether ``early_stopping="auto"`` would choose the epoch on at most FEW_VALIDATION_ROWS rows."""
-    params = network.get_params()
-    if params.get("early_stopping") != "auto" or "validation_fraction" not in params:
-        return False
-    return int(np.ceil(params["validation_fraction"] * n_samples)) <= FEW_VALIDATION_ROWS
 
 
 def _scattered(values, positions, size):
