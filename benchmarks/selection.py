@@ -563,6 +563,108 @@ def pure_noise(tables, n_runs, methods):
     return rows
 
 
+#: The ceiling section's fits per case: more than the default's 12, so that hit counts show their spread.
+CEILING_FITS = 20
+CEILING_METHODS = ("VIANNSelector (fdr, default)", "BorutaPy")
+
+
+def hit_counts(case, n_fits=CEILING_FITS):
+    """In how many of ``n_fits`` fits each column of ``case`` beat every shadow: nothing dropped, no early end.
+
+    Each fit is one of the default selector's: X plus one fresh shadow per
+    varying column, another network seed, the network trained as
+    ``VIANNSelector(epochs="auto")`` trains it; the fits side by side, ten at a time.
+    """
+    from viann_sklearn import VIANNSelector
+    from viann_sklearn.selection.noise import best_shadow_hits, shadow_columns
+    from viann_sklearn.selection.side_by_side import fit_side_by_side
+
+    rng = np.random.default_rng([case.seed, zlib.crc32(case.table.encode())])
+    # The network as the default selector trains it on this many rows (its private rule, read, not copied).
+    network = VIANNSelector(make_network(case.task, case.seed))._network(len(case.X))
+    varying = np.flatnonzero(np.ptp(case.X, axis=0) > 0)
+    n_features = case.X.shape[1]
+    hits = np.zeros(n_features, dtype=int)
+    for start in range(0, n_fits, 10):
+        size = min(10, n_fits - start)
+        designs = [np.hstack([case.X, shadow_columns(case.X, rng.permutation(varying), rng)]) for _ in range(size)]
+        seeds = [int(seed) for seed in rng.integers(np.iinfo(np.int32).max, size=size)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for fitted in fit_side_by_side(network, designs, case.y, seeds):
+                scores = np.asarray(fitted.feature_importances_)
+                hits += best_shadow_hits(scores[:n_features], scores[n_features:])
+    return hits
+
+
+def ceiling(tables, n_seeds=3):
+    """How far the hit counts can go: every bar on 20 fits, beside the default and BorutaPy, on exact nulls.
+
+    On each table and seed, the exact-null case (the drawn columns make the
+    target; every other column is permuted as one block, so it is unrelated
+    by construction, yet keeps its distribution and its correlations).
+    Keeping the columns with at least ``k`` hits of 20 is a rule chosen with
+    the truth in hand, for each ``k``: no test can do better with these
+    counts, so its best recall at a realised FDR <= q bounds what any test
+    on the hits can reach.
+    """
+    rows, counts = [], []
+    for table in tables:
+        for seed in range(n_seeds):
+            case = truth_case(table, seed, exact_nulls=True)
+            hits = hit_counts(case)
+            counts.append(
+                dict(
+                    table=case.table,
+                    half=case.half,
+                    seed=seed,
+                    rows=len(case.X),
+                    informative=hits[case.informative].tolist(),
+                    null=hits[case.unrelated].tolist(),
+                )
+            )
+            for method in CEILING_METHODS:
+                rows.append(score(case, method))
+        print(f"ceiling {table.name}", flush=True)
+    return dict(counts=counts, decisions=rows)
+
+
+def ceiling_report(results):
+    counts, decisions_frame = pd.DataFrame(results["counts"]), pd.DataFrame(results["decisions"])
+    lines = [
+        "| half | rule | recall of the 3 | realised FDR | runs with a false keep |",
+        "|---|---|---|---|---|",
+    ]
+    for half in dict.fromkeys(counts["half"]):
+        part = counts[counts["half"] == half]
+        for bar in range(CEILING_FITS // 2, CEILING_FITS + 1):
+            true_kept = np.array([np.sum(np.array(hits) >= bar) for hits in part["informative"]])
+            false_kept = np.array([np.sum(np.array(hits) >= bar) for hits in part["null"]])
+            fdp = false_kept / np.maximum(1, true_kept + false_kept)
+            lines.append(
+                f"| {half} | at least {bar} hits of {CEILING_FITS} | {np.mean(true_kept / 3):.3f} | {fdp.mean():.3f} "
+                f"| {np.mean(false_kept > 0):.3f} |"
+            )
+        for method in CEILING_METHODS:
+            chosen = decisions_frame[(decisions_frame["half"] == half) & (decisions_frame["method"] == method)]
+            lines.append(
+                f"| {half} | {method} | {chosen['recall'].mean():.3f} | {chosen['fdp'].mean():.3f} "
+                f"| {chosen['any_false'].mean():.3f} |"
+            )
+    null_hits = np.concatenate([np.asarray(hits, dtype=int) for hits in counts["null"]])
+    informative_hits = np.concatenate([np.asarray(hits, dtype=int) for hits in counts["informative"]])
+    shares = ", ".join(f">= {bar}: {np.mean(null_hits >= bar):.3f}" for bar in (8, 10, 12, 14, 16))
+    spread = ", ".join(f">= {bar}: {np.mean(informative_hits >= bar):.3f}" for bar in (10, 14, 17, 20))
+    lines += [
+        "",
+        f"Null columns ({len(null_hits)}): share with at least so many hits of {CEILING_FITS}: {shares}; "
+        f"the most: {null_hits.max()}. Independent coin flips would give >= 14 in "
+        f"{stats.binom.sf(13, CEILING_FITS, 0.5):.3f} and an exchangeable column (1 in m + 1) almost never.",
+        f"Informative columns ({len(informative_hits)}): {spread}.",
+    ]
+    return "\n".join(lines)
+
+
 def _small_table_cases(tables, n_seeds, progress):
     """``(table, seed, case)`` for every table of at most SMALL_ROWS rows and each seed; a progress line per table."""
     for table in tables:
@@ -925,7 +1027,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="6 tables, the cheap methods, few seeds")
     parser.add_argument(
         "--only",
-        choices=["decisions", "fdr", "noise", "small", "levers", "epochs", "inputs", "widths"],
+        choices=["decisions", "fdr", "noise", "small", "levers", "epochs", "inputs", "widths", "ceiling"],
         nargs="+",
         default=["decisions", "fdr", "noise", "small"],
     )
@@ -1003,6 +1105,12 @@ def main(argv=None):
             rows = rankings(tables, 2 if args.quick else 5)
             results[option] = rows
             sections += [f"### {heading}", small_tables_report(rows)]
+    if "ceiling" in args.only:
+        results["ceiling"] = ceiling(tables, min(args.seeds, 1) if args.quick else max(args.seeds, 3))
+        sections += [
+            f"### How far the hit counts go: every bar on {CEILING_FITS} fits, exact nulls",
+            ceiling_report(results["ceiling"]),
+        ]
     if "levers" in args.only:
         sections += ["### Small development tables: the network's settings, one at a time", levers(tables)]
     sections += ["### The corpus", corpus_table(tables)]

@@ -116,3 +116,26 @@ def test_selection_audit_set_loads_apart_from_the_corpus_and_labels_predicted_co
         [sys.executable, "-c", script], cwd=ROOT / "benchmarks", capture_output=True, text=True, timeout=300
     )
     assert completed.returncode == 0 and completed.stdout.strip() == "ok", completed.stderr
+
+
+def test_selection_ceiling_counts_hits_and_reports_each_bar_from_them():
+    # benchmarks/selection.py --only ceiling: a column that makes the target beats every shadow in
+    # (nearly) every fit, and each bar's recall and false-discovery proportion follow from the counts.
+    script = (
+        "import numpy as np, selection as S\n"
+        "case = S.synthetic_case(0, n_samples=200, n_features=6)\n"
+        "hits = S.hit_counts(case, n_fits=10)\n"
+        "assert hits.shape == (6,) and hits.max() <= 10 and hits[0] >= 8, hits\n"
+        "counts = [dict(table='t', half='development', seed=0, rows=50, informative=[20, 12, 3], null=[11, 0])]\n"
+        "decisions = [dict(half='development', method=m, recall=1.0, fdp=0.0, any_false=0.0)\n"
+        "             for m in S.CEILING_METHODS]\n"
+        "report = S.ceiling_report(dict(counts=counts, decisions=decisions))\n"
+        "assert '| development | at least 11 hits of 20 | 0.667 | 0.333 | 1.000 |' in report, report\n"
+        "assert '| development | at least 13 hits of 20 | 0.333 | 0.000 | 0.000 |' in report, report\n"
+        "assert '| development | BorutaPy | 1.000 | 0.000 | 0.000 |' in report, report\n"
+        "print('ok')\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT / "benchmarks", capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0 and completed.stdout.strip() == "ok", completed.stderr

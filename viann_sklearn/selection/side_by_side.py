@@ -19,7 +19,13 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from ..estimators import VIANNClassifier, VIANNRegressor
-from ..estimators.early_stopping import baseline_score, patience, split_validation, wants_validation
+from ..estimators.early_stopping import (
+    baseline_score,
+    patience,
+    split_validation,
+    validation_rows,
+    wants_validation,
+)
 from ..estimators.inputs import column_mean_and_scale
 from ..method.scores import normalize_scores
 from ..training.side_by_side import ACTIVATIONS, SideBySideSettings, train_side_by_side
@@ -109,11 +115,11 @@ def fit_side_by_side(estimator, inputs, y, random_states, dtype=None):
     device = stand_in._checked_device()
     seeds = [network_seed(random_state) for random_state in random_states]
     n_samples, n_features = inputs[0].shape
-    n_validation = int(np.ceil(params["validation_fraction"] * n_samples)) if validating else 0
+    n_validation = validation_rows(stand_in, n_samples) if validating else 0
     numpy_dtype = np.float32 if dtype == torch.float32 else np.float64
     # Standardised straight into the stacks: one copy of the designs, not three.
     train_rows = np.empty((len(inputs), n_samples - n_validation, n_features), dtype=numpy_dtype)
-    validation_rows = np.empty((len(inputs), n_validation, n_features), dtype=numpy_dtype)
+    validation_inputs = np.empty((len(inputs), n_validation, n_features), dtype=numpy_dtype)
     train_targets, validation_targets, baselines = [], [], []
     for member, (X, seed) in enumerate(zip(inputs, seeds)):
         positions, X_validation = None, X[:0]
@@ -123,7 +129,7 @@ def fit_side_by_side(estimator, inputs, y, random_states, dtype=None):
             baselines.append(baseline_score(stand_in, y_validation, None))
         # Each copy's columns standardised on its own training rows, as its fit would.
         shift, scale = column_mean_and_scale(X, rows=positions) if params["standardize"] else (0.0, 1.0)
-        for rows, into in ((X if positions is None else X[positions], train_rows), (X_validation, validation_rows)):
+        for rows, into in ((X if positions is None else X[positions], train_rows), (X_validation, validation_inputs)):
             np.subtract(rows, shift, out=into[member])
             into[member] /= scale
         train_targets.append(targets if positions is None else targets[positions])
@@ -154,7 +160,7 @@ def fit_side_by_side(estimator, inputs, y, random_states, dtype=None):
     target_dtype = torch.long if classifier else dtype
     validation = None
     if validating:
-        validation = (stacked(validation_rows, dtype), stacked(validation_targets, target_dtype))
+        validation = (stacked(validation_inputs, dtype), stacked(validation_targets, target_dtype))
     # early_stopping=True counts every epoch; "auto" waits out the constant-prediction plateau.
     plateau = baselines if validating and params["early_stopping"] is not True else None
     results = train_side_by_side(
