@@ -452,6 +452,8 @@ METHODS = {
     "permutation + BH": permutation_bh,
     # The default before epochs="auto": the estimator's early stopping on every table.
     "VIANNSelector (fdr, early stopping at every size)": selects(epochs=None),
+    # The default before dtype="float32": the networks in X's float64.
+    "VIANNSelector (fdr, float64)": selects(dtype=None),
     # Run only when named with --methods: the epochs=60 option, and candidates not chosen
     # (docs/trust.md, "How the default was chosen", "A fixed epoch budget").
     "VIANNSelector (fdr, epochs=60)": selects(epochs=60),

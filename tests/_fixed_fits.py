@@ -109,6 +109,8 @@ def fixed_fits():
             # The estimator's own early stopping at every size, as before epochs="auto" (on 200 rows
             # "auto" turns it off).
             epochs=None,
+            # X's own dtype (float64), as before dtype="float32".
+            dtype=None,
             random_state=0,
         ).fit(X, y)
         numbers["selector.importances"] = selector.feature_importances_

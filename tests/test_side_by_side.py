@@ -288,7 +288,8 @@ def test_wide_designs_train_fewer_at_once(monkeypatch):
     from viann_sklearn.selection import selector as selector_module
 
     X, y = signal_in_two_columns(n_samples=240, seed=6)
-    design_bytes = X.shape[0] * 2 * X.shape[1] * X.dtype.itemsize  # X and one shadow per column
+    # X and one shadow per column, in the networks' float32 (the default dtype)
+    design_bytes = X.shape[0] * 2 * X.shape[1] * np.dtype(np.float32).itemsize
     # Room for one design, X and its shadows (the later, narrower designs still take more than half).
     monkeypatch.setattr(selector_module, "AUTO_STACK_BYTES", design_bytes)
     selector = VIANNSelector(VIANNClassifier(random_state=0), random_state=0).fit(X, y)
@@ -317,3 +318,29 @@ def test_selector_says_once_a_round_when_its_networks_ran_out_of_epochs():
     ):
         selector.fit(X, y)
     assert selector.fits_at_once_ > 1
+
+
+def test_the_networks_compute_in_float32_by_default_and_dtype_none_keeps_x_dtype(monkeypatch):
+    # dtype="float32" (the default) converts X once, so the stacked networks train in float32;
+    # dtype=None trains on X as given, as the selector did before the parameter existed.
+    from viann_sklearn.selection import selector as selector_module
+
+    seen = []
+
+    def recording(template, designs, y, random_states):
+        seen.append(designs[0].dtype)
+        return fit_side_by_side(template, designs, y, random_states)
+
+    monkeypatch.setattr(selector_module, "fit_side_by_side", recording)
+    X, y = signal_in_two_columns(n_samples=200, seed=3)
+    estimator = VIANNClassifier(max_iter=30, random_state=0)
+    default = VIANNSelector(estimator, n_fits=5, random_state=0).fit(X, y)
+    assert set(seen) == {np.dtype(np.float32)} and default.feature_importances_.dtype == np.float64
+    seen.clear()
+    as_given = VIANNSelector(estimator, n_fits=5, dtype=None, random_state=0).fit(X, y)
+    assert set(seen) == {np.dtype(np.float64)}
+    # The same procedure in another rounding: the signal columns still lead.
+    assert set(np.argsort(default.feature_importances_)[-2:]) == set(np.argsort(as_given.feature_importances_)[-2:])
+    with pytest.raises(ValueError, match="too large"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's own note on the overflowing cast
+        VIANNSelector(estimator, n_fits=5, random_state=0).fit(np.c_[X, np.full(len(X), 1e39)], y)

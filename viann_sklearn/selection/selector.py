@@ -87,7 +87,7 @@ class BaselineNotBeatenWarning(UserWarning):
 
 # Parameters added since the first VIANNSelector, with what a selector
 # pickled before each did: one fit, no correction, the rank test, the
-# estimator's own epochs, every feature in every fit.
+# estimator's own epochs, every feature in every fit, X's own dtype.
 _FORMER_BEHAVIOUR = {
     "control": "per_feature",
     "n_fits": 1,
@@ -95,6 +95,7 @@ _FORMER_BEHAVIOUR = {
     "epochs": None,
     "drop_rejected": False,
     "fits_at_once": 1,
+    "dtype": None,
 }
 
 
@@ -239,6 +240,17 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         measured on real tables (see the documentation), its recall was within
         noise of one fit at a time, its error rates no higher, in about half
         the time.
+    dtype : {"float32", "float64"} or None, default="float32"
+        What the selector's networks compute in: X (and its shadows) are
+        converted to it once. None keeps X's dtype (float64 unless X is
+        float32), as the estimator's own ``fit`` does, and as the selector
+        did before this parameter existed. Measured on real tables (see the
+        documentation), float32 took 11 to 29 % less time than float64 and
+        found as many of the informative columns at the same error rates;
+        the networks only score, so its coarser rounding reaches no
+        prediction. It also halves the memory of the shadows and the stacked
+        designs. Values beyond float32's range (about 3e38) are then
+        rejected as too large; ``dtype=None`` keeps them.
     random_state : int, RandomState instance or None, default=None
         Seeds the shadows' shuffles. The network is seeded by its own
         ``random_state``.
@@ -314,7 +326,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     documentation ("Can I trust these importances?").
 
     Memory: the shadows of a fit are an extra dense ``n_samples x n_shadows`` block
-    of X's dtype next to X during ``fit`` (at most 500 columns by default),
+    of ``dtype`` next to X during ``fit`` (at most 500 columns by default),
     and the network's first layer grows by ``n_shadows x hidden`` weights.
     For sparse X the shadows are sparse: each stores as many values as the
     column it copies.
@@ -353,6 +365,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         "n_shadows": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "n_fits": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "fits_at_once": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "dtype": [StrOptions({"float32", "float64"}), None],
         "random_state": ["random_state"],
     }
 
@@ -368,6 +381,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         n_shadows="auto",
         n_fits="auto",
         fits_at_once="auto",
+        dtype="float32",
         random_state=None,
     ):
         self.estimator = estimator
@@ -379,6 +393,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self.n_shadows = n_shadows
         self.n_fits = n_fits
         self.fits_at_once = fits_at_once
+        self.dtype = dtype
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -398,7 +413,13 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self : VIANNSelector
         """
         X, y = validate_data(
-            self, X, y, accept_sparse=("csr", "csc"), dtype=(np.float64, np.float32), multi_output=True, y_numeric=False
+            self,
+            X,
+            y,
+            accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32) if self.dtype is None else self.dtype,
+            multi_output=True,
+            y_numeric=False,
         )
         n_samples, n_features = X.shape
         if n_samples < 2:
