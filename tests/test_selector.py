@@ -370,7 +370,7 @@ def test_a_selector_pickled_before_the_newer_parameters_still_clones_and_refits(
     X, y = two_signals
     selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
     state = selector.__getstate__()
-    for added in ("control", "n_fits", "test", "epochs", "drop_rejected", "fits_at_once"):
+    for added in ("control", "n_fits", "test", "epochs", "drop_rejected", "fits_at_once", "dtype"):
         del state[added]  # as a selector pickled before any of them existed
     old = pickle.loads(pickle.dumps(state))
     restored = VIANNSelector.__new__(VIANNSelector)
@@ -378,6 +378,7 @@ def test_a_selector_pickled_before_the_newer_parameters_still_clones_and_refits(
     params = restored.get_params()
     assert (params["control"], params["n_fits"], params["test"], params["epochs"]) == ("per_feature", 1, "rank", None)
     assert params["fits_at_once"] == 1  # each network fitted with the estimator's own fit, as then
+    assert params["dtype"] is None  # in X's own dtype, as then
     np.testing.assert_array_equal(restored.transform(X), selector.transform(X))  # fitted state untouched
     refit = clone(restored).fit(X, y)
     assert refit.n_fits_ == 1 and np.isfinite(refit.threshold_)  # the one-fit rank test of the first selector
