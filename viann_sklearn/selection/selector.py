@@ -245,7 +245,7 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         converted to it once. None keeps X's dtype (float64 unless X is
         float32), as the estimator's own ``fit`` does, and as the selector
         did before this parameter existed. Measured on real tables (see the
-        documentation), float32 took 11 to 29 % less time than float64 and
+        documentation), float32 took 9 to 27 % less time than float64 and
         found as many of the informative columns at the same error rates;
         the networks only score, so its coarser rounding reaches no
         prediction. It also halves the memory of the shadows and the stacked
