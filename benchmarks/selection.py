@@ -575,21 +575,24 @@ def hit_counts(case, n_fits=CEILING_FITS):
 
     Each fit is one of the default selector's: X plus one fresh shadow per
     varying column, another network seed, the network trained as
-    ``VIANNSelector(epochs="auto")`` trains it; the fits side by side, ten at a time.
+    ``VIANNSelector(epochs="auto")`` trains it, in its ``dtype`` (float32);
+    the fits side by side, ten at a time.
     """
     from viann_sklearn import VIANNSelector
     from viann_sklearn.selection.noise import best_shadow_hits, shadow_columns
     from viann_sklearn.selection.side_by_side import fit_side_by_side
 
     rng = np.random.default_rng([case.seed, zlib.crc32(case.table.encode())])
+    selector = VIANNSelector(make_network(case.task, case.seed))
     # The network as the default selector trains it on this many rows (its private rule, read, not copied).
-    network = VIANNSelector(make_network(case.task, case.seed))._network(len(case.X))
-    varying = np.flatnonzero(np.ptp(case.X, axis=0) > 0)
-    n_features = case.X.shape[1]
+    network = selector._network(len(case.X))
+    X = case.X.astype(selector.dtype)
+    varying = np.flatnonzero(np.ptp(X, axis=0) > 0)
+    n_features = X.shape[1]
     hits = np.zeros(n_features, dtype=int)
     for start in range(0, n_fits, 10):
         size = min(10, n_fits - start)
-        designs = [np.hstack([case.X, shadow_columns(case.X, rng.permutation(varying), rng)]) for _ in range(size)]
+        designs = [np.hstack([X, shadow_columns(X, rng.permutation(varying), rng)]) for _ in range(size)]
         seeds = [int(seed) for seed in rng.integers(np.iinfo(np.int32).max, size=size)]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

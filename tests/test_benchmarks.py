@@ -16,6 +16,14 @@ def _run_benchmark(script, *arguments):
     return completed.stdout
 
 
+def _run_in_benchmarks(script):
+    """Run ``script`` (Python that imports the benchmark modules and prints "ok") in benchmarks/."""
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT / "benchmarks", capture_output=True, text=True, timeout=300
+    )
+    assert completed.returncode == 0 and completed.stdout.strip() == "ok", completed.stderr
+
+
 def test_compare_feature_importance_runs_one_seed():
     output = _run_benchmark("compare_feature_importance.py", "--seeds", "1")
     assert "Against the random forest" in output
@@ -112,10 +120,7 @@ def test_selection_audit_set_loads_apart_from_the_corpus_and_labels_predicted_co
         "assert 7 in case.unrelated_by_correlation and 7 not in case.unrelated\n"
         "print('ok')\n"
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT / "benchmarks", capture_output=True, text=True, timeout=300
-    )
-    assert completed.returncode == 0 and completed.stdout.strip() == "ok", completed.stderr
+    _run_in_benchmarks(script)
 
 
 def test_selection_ceiling_counts_hits_and_reports_each_bar_from_them():
@@ -135,7 +140,4 @@ def test_selection_ceiling_counts_hits_and_reports_each_bar_from_them():
         "assert '| development | BorutaPy | 1.000 | 0.000 | 0.000 |' in report, report\n"
         "print('ok')\n"
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT / "benchmarks", capture_output=True, text=True, timeout=300
-    )
-    assert completed.returncode == 0 and completed.stdout.strip() == "ok", completed.stderr
+    _run_in_benchmarks(script)
