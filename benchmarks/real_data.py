@@ -625,11 +625,11 @@ def _versions():
     )
 
 
-def _report(name, title, command, body, started):
+def _report(path, title, command, body, started):
     text = f"{title}\n\nProduced by `{command}` in {time.perf_counter() - started:.0f} s ({_versions()}).\n\n{body}\n"
     print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / name).write_text(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
 
 
 def main(argv=None):
@@ -638,6 +638,9 @@ def main(argv=None):
     parser.add_argument("--tables", nargs="+", choices=TABLE_NAMES, default=None)
     parser.add_argument("--quick", action="store_true", help="2 small tables, 1 seed, results not written")
     parser.add_argument("--patience-steps", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--out", default=None, help="the results file (default: the mode's own file in benchmarks/results/)"
+    )
     parser.add_argument(
         "--lassonet",
         action="store_true",
@@ -684,7 +687,7 @@ def main(argv=None):
     if args.quick:
         print(body)
     else:
-        _report(name, title, command, body, started)
+        _report(Path(args.out) if args.out else RESULTS / name, title, command, body, started)
 
 
 if __name__ == "__main__":

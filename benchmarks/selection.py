@@ -46,6 +46,7 @@ Usage::
     python benchmarks/selection.py --only epochs          # the stopping epoch chosen by 5-fold cross-validation
     python benchmarks/selection.py --only inputs          # the columns rank-transformed or clipped first
     python benchmarks/selection.py --only widths          # one fit with 100 to 1,024 hidden units
+    python benchmarks/selection.py --only peers           # no early stopping, and a random forest, on small tables
     python benchmarks/selection.py --half audit           # the 22 tables of the audit set, drawn afresh
     python benchmarks/selection.py --only fdr --designs wide --runs 400   # the error rate on wide synthetic data
     python benchmarks/selection.py --reselect             # print the corpus the selection rule chooses today
@@ -887,6 +888,48 @@ def hidden_widths(tables, n_seeds=5):
     return rows
 
 
+#: ``--only peers``: one fit at the defaults, one without early stopping, and a random forest.
+PEER_RANKINGS = ("one fit, the defaults", "one fit, early_stopping=False", "random forest impurity (a peer)")
+
+
+def stopping_and_forest(tables, n_seeds=5):
+    """Section 3's reference points: the network without early stopping, and a forest on the same data.
+
+    On each table of at most 300 rows and each seed: the ranking's ROC-AUC of
+    one fit of the default network, of one fit with ``early_stopping=False``
+    (the estimator's ``early_stopping="auto"`` chooses its epoch on 5 to 30
+    validation rows there), and of a random forest's impurity importances at
+    scikit-learn's defaults; beside each, its 5-fold cross-validated score
+    (accuracy or R²), since a default of the estimator changes its predictions
+    too. The forest shows how much a model can read from these rows.
+    """
+    from sklearn.base import clone
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+
+    rows = []
+    for table, seed, case in _small_table_cases(tables, n_seeds, "stopping and forest"):
+        forest = RandomForestClassifier if case.task == "classification" else RandomForestRegressor
+        models = {
+            PEER_RANKINGS[0]: make_network(case.task, 3 * seed),
+            PEER_RANKINGS[1]: make_network(case.task, 3 * seed, early_stopping=False),
+            PEER_RANKINGS[2]: forest(random_state=seed, n_jobs=1),
+        }
+        # Stratified where every class can fill the five folds (an imbalanced 50-row table may not).
+        stratify = case.task == "classification" and np.bincount(case.y).min() >= 5
+        folds = (StratifiedKFold if stratify else KFold)(5, shuffle=True, random_state=seed)
+        for ranking, model in models.items():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                start = time.perf_counter()
+                importances = clone(model).fit(case.X, case.y).feature_importances_
+                seconds = time.perf_counter() - start
+                held_out = cross_val_score(clone(model), case.X, case.y, cv=folds).mean()
+            row = _ranking_row(table, seed, ranking, importances, case, seconds)
+            rows.append(dict(row, held_out=float(held_out), task=case.task))
+    return rows
+
+
 def small_tables_report(rows):
     frame = pd.DataFrame(rows)
     lines = [
@@ -894,16 +937,25 @@ def small_tables_report(rows):
         "| seconds a table |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    held_out = "held_out" in frame
+    if held_out:  # 5-fold scores, classification (accuracy) and regression (R²) apart
+        lines[0] += " held-out accuracy | held-out R² |"
+        lines[1] += "---|---|"
     for half in dict.fromkeys(frame["half"]):
         for ranking in dict.fromkeys(frame["ranking"]):
             part = frame[(frame["half"] == half) & (frame["ranking"] == ranking)]
             per_table = part.groupby("table")["auc"].agg(["mean", "std"])
             seconds = part.groupby("table")["seconds"].mean().mean()
-            lines.append(
+            line = (
                 f"| {half} | {ranking} | {part['auc'].mean():.3f} | {int((per_table['mean'] < 0.7).sum())} of "
                 f"{len(per_table)} | {per_table['mean'].min():.2f} | {per_table['std'].mean():.3f} "
                 f"| {per_table['std'].max():.3f} | {seconds:.2f} |"
             )
+            if held_out:
+                for task in ("classification", "regression"):
+                    scores = part.loc[part["task"] == task, "held_out"]
+                    line += f" {scores.mean():.3f} |" if len(scores) else " - |"
+            lines.append(line)
     return "\n".join(lines)
 
 
@@ -1013,6 +1065,11 @@ SMALL_TABLE_SECTIONS = (
     ),
     ("widths", hidden_widths, "Small tables: the hidden layer's width (ranking ROC-AUC over seeds)"),
     (
+        "peers",
+        stopping_and_forest,
+        "Small tables: no early stopping, and a random forest beside the network (ranking ROC-AUC over seeds)",
+    ),
+    (
         "inputs",
         input_transforms,
         "Small tables: the columns rank-transformed or clipped first (ranking ROC-AUC over seeds)",
@@ -1034,7 +1091,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="6 tables, the cheap methods, few seeds")
     parser.add_argument(
         "--only",
-        choices=["decisions", "fdr", "noise", "small", "levers", "epochs", "inputs", "widths", "ceiling"],
+        choices=["decisions", "fdr", "noise", "small", "levers", "epochs", "inputs", "widths", "peers", "ceiling"],
         nargs="+",
         default=["decisions", "fdr", "noise", "small"],
     )

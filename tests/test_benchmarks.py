@@ -141,3 +141,24 @@ def test_selection_ceiling_counts_hits_and_reports_each_bar_from_them():
         "print('ok')\n"
     )
     _run_in_benchmarks(script)
+
+
+def test_selection_peers_section_scores_each_ranking_and_its_held_out_fit():
+    # benchmarks/selection.py --only peers: on a small table, one fit at the defaults, one without
+    # early stopping and a random forest, each with its ranking AUC and 5-fold held-out score; the
+    # report keeps accuracy and R² apart.
+    script = (
+        "import contextlib, io, selection as S\n"
+        "table = next(t for t in S.load_corpus() if t.name == 'Stat2Data/PorscheJaguar')\n"
+        "with contextlib.redirect_stdout(io.StringIO()):  # its progress line\n"
+        "    rows = S.stopping_and_forest([table], n_seeds=1)\n"
+        "assert [row['ranking'] for row in rows] == list(S.PEER_RANKINGS), rows\n"
+        "assert all(0 <= row['auc'] <= 1 and 0 <= row['held_out'] <= 1 for row in rows), rows\n"
+        "made = [dict(table='t', half='development', seed=0, ranking='r', auc=0.8, seconds=0.1,\n"
+        "             held_out=score, task=task) for score, task in [(0.9, 'classification'), (0.2, 'regression')]]\n"
+        "report = S.small_tables_report(made)\n"
+        "assert 'held-out accuracy | held-out R² |' in report, report\n"
+        "assert report.endswith('| 0.10 | 0.900 | 0.200 |'), report\n"
+        "print('ok')\n"
+    )
+    _run_in_benchmarks(script)
