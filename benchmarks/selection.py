@@ -467,6 +467,7 @@ METHODS = {
     "VIANNSelector (fdr, rank test, n_fits=1)": selects(test="rank", n_fits=1),
     "VIANNSelector (fdr, fits_at_once=4)": selects(fits_at_once=4),
     "VIANNSelector (fdr, n_shadows=5)": selects(n_shadows=5),
+    "VIANNSelector (fdr, joint shadows)": selects(shadows="joint"),
     "VIANNSelector (fdr, n_fits=20 up to 300 rows)": lambda case: selects(
         n_fits=20 if len(case.X) <= SMALL_ROWS else "auto"
     )(case),
@@ -474,7 +475,7 @@ METHODS = {
         epochs=200 if len(case.X) <= 1000 else None
     )(case),
 }
-CANDIDATE_KEYS = ("n_fits=", "epochs=", "fits_at_once=", "n_shadows=")
+CANDIDATE_KEYS = ("n_fits=", "epochs=", "fits_at_once=", "n_shadows=", "joint shadows")
 CANDIDATES = tuple(method for method in METHODS if any(key in method for key in CANDIDATE_KEYS))
 CHEAP = ("VIANNSelector (fdr, default)", "VIANNSelector (fdr, rank test)", "knockpy (defaults)")
 

@@ -61,14 +61,43 @@ def test_shadows_keep_each_column_distribution_and_lose_its_order():
     assert not np.array_equal(shadows[:, 0], shadows[:, 2])
 
 
+def test_joint_shadows_move_rows_whole_and_start_a_new_shuffle_for_a_copied_column():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=500)
+    X = np.column_stack([base, base + 0.1 * rng.normal(size=500), rng.normal(size=500)])
+    sources = np.array([0, 1, 2, 0, 1])
+    shadows = shadow_columns(X, sources, np.random.default_rng(1), joint=True)
+    # The first three shadows are one shuffle of X's rows: the correlation of columns 0 and 1 stays.
+    rows = {tuple(row) for row in X}
+    assert all(tuple(row) in rows for row in shadows[:, :3])
+    assert np.corrcoef(shadows[:, 0], shadows[:, 1])[0, 1] > 0.9
+    # Column 0 copied again starts a new shuffle: its two shadows differ, and the second pair keeps
+    # its own rows whole too.
+    assert not np.array_equal(shadows[:, 0], shadows[:, 3])
+    assert np.corrcoef(shadows[:, 3], shadows[:, 4])[0, 1] > 0.9
+    # Shuffled one by one, the same columns' shadows lose that correlation.
+    apart = shadow_columns(X, sources, np.random.default_rng(1))
+    assert abs(np.corrcoef(apart[:, 0], apart[:, 1])[0, 1]) < 0.15
+
+
+def test_independent_shadows_draw_one_permutation_per_shadow_in_order():
+    # The draws of every seeded selector before joint shadows existed.
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    sources = np.array([3, 1, 1, 0])
+    rng = np.random.default_rng(7)
+    expected = np.column_stack([X[rng.permutation(30), column] for column in sources])
+    np.testing.assert_array_equal(shadow_columns(X, sources, np.random.default_rng(7)), expected)
+
+
+@pytest.mark.parametrize("joint", [False, True])
 @pytest.mark.parametrize("layout", ["csr", "csc"])
-def test_sparse_shadows_are_the_dense_shadows_from_the_same_draws(layout):
+def test_sparse_shadows_are_the_dense_shadows_from_the_same_draws(layout, joint):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 5)) * (rng.random(size=(60, 5)) < 0.3)  # ~70 % zeros
     X[:, 3] = 0.0  # a column with no stored value
     sources = np.array([4, 0, 3, 0, 2, 1, 4])
-    dense = shadow_columns(X, sources, np.random.default_rng(5))
-    shadows = shadow_columns(sparse.csr_matrix(X).asformat(layout), sources, np.random.default_rng(5))
+    dense = shadow_columns(X, sources, np.random.default_rng(5), joint=joint)
+    shadows = shadow_columns(sparse.csr_matrix(X).asformat(layout), sources, np.random.default_rng(5), joint=joint)
     assert sparse.issparse(shadows)
     np.testing.assert_array_equal(shadows.toarray(), dense)
     # Only the copied columns' stored values, no explicit zeros.

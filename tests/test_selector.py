@@ -370,7 +370,7 @@ def test_a_selector_pickled_before_the_newer_parameters_still_clones_and_refits(
     X, y = two_signals
     selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
     state = selector.__getstate__()
-    for added in ("control", "n_fits", "test", "epochs", "drop_rejected", "fits_at_once", "dtype"):
+    for added in ("control", "n_fits", "test", "epochs", "drop_rejected", "fits_at_once", "dtype", "shadows"):
         del state[added]  # as a selector pickled before any of them existed
     old = pickle.loads(pickle.dumps(state))
     restored = VIANNSelector.__new__(VIANNSelector)
@@ -379,7 +379,18 @@ def test_a_selector_pickled_before_the_newer_parameters_still_clones_and_refits(
     assert (params["control"], params["n_fits"], params["test"], params["epochs"]) == ("per_feature", 1, "rank", None)
     assert params["fits_at_once"] == 1  # each network fitted with the estimator's own fit, as then
     assert params["dtype"] is None  # in X's own dtype, as then
+    assert params["shadows"] == "independent"  # each shadow shuffled on its own, as then
     np.testing.assert_array_equal(restored.transform(X), selector.transform(X))  # fitted state untouched
     refit = clone(restored).fit(X, y)
     assert refit.n_fits_ == 1 and np.isfinite(refit.threshold_)  # the one-fit rank test of the first selector
     assert refit.fits_at_once_ == 1
+
+
+def test_joint_shadows_keep_the_signal_and_reject_an_unknown_shuffle(two_signals):
+    X, y = two_signals
+    selector = VIANNSelector(VIANNClassifier(random_state=0, **NET), shadows="joint", random_state=0).fit(X, y)
+    assert {0, 1} <= set(selector.get_support(indices=True))
+    independent = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
+    assert not np.array_equal(selector.feature_importances_, independent.feature_importances_)  # other shadows
+    with pytest.raises(InvalidParameterError, match="shadows"):
+        VIANNSelector(VIANNClassifier(**NET), shadows="together").fit(X, y)

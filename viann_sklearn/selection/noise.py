@@ -29,11 +29,17 @@ __all__ = [
 ]
 
 
-def shadow_columns(X, sources, rng):
-    """Copies of ``X[:, sources]``, each with its rows shuffled independently.
+def shadow_columns(X, sources, rng, joint=False):
+    """Copies of ``X[:, sources]`` with their rows shuffled: each on its own, or together (``joint``).
 
-    A shadow has its column's distribution but no link to the target or to
-    the other columns: what a useless input with that distribution looks like.
+    A shadow has its column's distribution but no link to the target: what a
+    useless input with that distribution looks like. Shuffled each on its own
+    (Boruta's shadows), the shadows are also unlinked from one another, so
+    they stand for columns independent of every other column. With ``joint``,
+    the shadows of distinct columns share one shuffle of the rows, so they keep
+    the correlations between those columns, as an unrelated column of a real
+    table keeps its correlations with the others; a column copied again starts
+    a new shuffle, so that no two shadows are identical.
 
     Parameters
     ----------
@@ -41,6 +47,8 @@ def shadow_columns(X, sources, rng):
     sources : ndarray of int, shape (n_shadows,)
         The column each shadow copies; a column may be copied several times.
     rng : numpy.random.Generator
+    joint : bool, default=False
+        Shuffle the rows once for every run of distinct columns in ``sources``.
 
     Returns
     -------
@@ -55,24 +63,38 @@ def shadow_columns(X, sources, rng):
     >>> shadows = shadow_columns(X, np.array([0, 0, 2]), np.random.default_rng(0))
     >>> shadows.shape, sorted(shadows[:, 2]) == sorted(X[:, 2])
     ((4, 3), True)
+    >>> together = shadow_columns(X, np.array([0, 1, 2]), np.random.default_rng(0), joint=True)
+    >>> bool(np.all(together[:, 1] - together[:, 0] == 1.0))  # each row of X moved whole
+    True
     """
+    row_orders = _row_orders(X.shape[0], sources, rng, joint)
     if sparse.issparse(X):
-        return _sparse_shadow_columns(sparse.csc_matrix(X), sources, rng)
+        return _sparse_shadow_columns(sparse.csc_matrix(X), sources, row_orders)
     shadows = np.empty((X.shape[0], len(sources)), dtype=X.dtype)
-    for position, column in enumerate(sources):
-        shadows[:, position] = X[rng.permutation(X.shape[0]), column]
+    for position, (column, order) in enumerate(zip(sources, row_orders)):
+        shadows[:, position] = X[order, column]
     return shadows
 
 
-def _sparse_shadow_columns(X, sources, rng):
-    # The same draws as the dense path: shadow row r holds X[permutation[r], column],
-    # so a stored value at row i moves to the row r where permutation[r] == i.
+def _row_orders(n_samples, sources, rng, joint):
+    """The row permutation of each shadow in turn, drawn as it is needed (wide data: one at a time)."""
+    order, copied = None, set()
+    for column in sources:
+        if order is None or not joint or column in copied:
+            order, copied = rng.permutation(n_samples), set()
+        copied.add(int(column))
+        yield order
+
+
+def _sparse_shadow_columns(X, sources, row_orders):
+    # The same draws as the dense path: shadow row r holds X[order[r], column],
+    # so a stored value at row i moves to the row r where order[r] == i.
     n_samples = X.shape[0]
     rows, values, counts = [], [], []
-    for column in sources:
+    for column, order in zip(sources, row_orders):
         stored = slice(X.indptr[column], X.indptr[column + 1])
         moved_to = np.empty(n_samples, dtype=np.int64)
-        moved_to[rng.permutation(n_samples)] = np.arange(n_samples)
+        moved_to[order] = np.arange(n_samples)
         rows.append(moved_to[X.indices[stored]])
         values.append(X.data[stored])
         counts.append(stored.stop - stored.start)
