@@ -350,6 +350,26 @@ def test_bad_noise_alpha_is_a_one_line_error(table, capsys):
     assert "--noise-alpha must be" in capsys.readouterr().err
 
 
+def test_joint_shadows_are_asked_for_by_name_and_said_in_the_footer(table, capsys, monkeypatch):
+    from viann_sklearn.selection import selector
+
+    asked = []
+    real_shadow_columns = selector.shadow_columns
+
+    def recording(X, sources, rng, joint=False):
+        asked.append(joint)
+        return real_shadow_columns(X, sources, rng, joint=joint)
+
+    monkeypatch.setattr(selector, "shadow_columns", recording)
+    assert main(["rank", str(table), "--target", "label", "--noise-joint-shadows", *FAST]) == 0
+    assert asked and all(asked)
+    assert "shuffled copies of the columns, their rows shuffled together" in capsys.readouterr().out
+    asked.clear()
+    assert main(["rank", str(table), "--target", "label", *FAST]) == 0
+    assert asked and not any(asked)
+    assert "their rows shuffled together" not in capsys.readouterr().out
+
+
 def test_dropping_rejected_columns_is_the_default_named_in_the_footer_and_keep_needs_the_hits_test(table, capsys):
     dropped = "(Boruta's test), a column that could no longer beat noise left out of the later fits"
     assert main(["rank", str(table), "--target", "label", *FAST]) == 0

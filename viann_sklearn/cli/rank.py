@@ -261,6 +261,7 @@ def _noise_pvalues(columns: Any, task: str, X: Any, y: Any, args: argparse.Names
         control=args.noise_control,
         test=args.noise_test,
         drop_rejected=False if args.noise_keep_rejected else "auto",
+        shadows="joint" if args.noise_joint_shadows else "independent",
         random_state=args.seed,
     )
     model = make_pipeline(columns, selector).fit(X, y)
