@@ -118,12 +118,9 @@ def _noise_line(args: argparse.Namespace) -> str:
             on_rows += ", a column that could no longer beat noise left out of the later fits"
     else:
         on_rows = "one fit on all rows" if fits == 1 else f"{fits} fits on all rows, their shadows pooled"
-    copies = (
-        "copies of the columns, their rows shuffled together"
-        if getattr(args, "noise_joint_shadows", False)
-        else "copies of the columns"
-    )
-    return f"beats noise: more important than shuffled {copies}, {rule}; {on_rows}"
+    joint = getattr(args, "noise_joint_shadows", False)
+    copies = "copies of the columns with their rows shuffled together" if joint else "shuffled copies of the columns"
+    return f"beats noise: more important than {copies}, {rule}; {on_rows}"
 
 
 def _left_out_line(left_out: dict[str, str]) -> str:

@@ -333,8 +333,8 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
     Shuffling a column breaks its link to the target *and* to every real
     column (with ``shadows="joint"`` it keeps its links to the shadows
     shuffled with it). So a column that is unrelated to the target but
-    correlated with a column that is related carries information about the target, and
-    counts as related here (as in Boruta: "all-relevant" selection); model-X
+    correlated with a column that is related carries information about the
+    target, and counts as related here (as in Boruta: "all-relevant" selection); model-X
     knockoffs ask the conditional question instead. The guarantees also
     lean on the network treating an unrelated real column as it treats a
     shadow of it; the realised rates measured on real tables are in the
