@@ -899,10 +899,11 @@ def stopping_and_forest(tables, n_seeds=5):
     On each table of at most 300 rows and each seed: the ranking's ROC-AUC of
     one fit of the default network, of one fit with ``early_stopping=False``
     (from 50 rows on, the estimator's ``early_stopping="auto"`` chooses its
-    epoch on 5 to 30 validation rows here), and of a random forest's impurity importances at
-    scikit-learn's defaults; beside each, its 5-fold cross-validated score
-    (accuracy or R²), since a default of the estimator changes its predictions
-    too. The forest shows how much a model can read from these rows.
+    epoch on 5 to 30 validation rows here), and of a random forest's
+    impurity importances at scikit-learn's defaults; beside each, its 5-fold
+    cross-validated score (accuracy or R²), since a default of the estimator
+    changes its predictions too. The forest shows how much a model can read
+    from these rows.
     """
     from sklearn.base import clone
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor

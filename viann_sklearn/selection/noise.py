@@ -91,10 +91,13 @@ def _sparse_shadow_columns(X, sources, row_orders):
     # so a stored value at row i moves to the row r where order[r] == i.
     n_samples = X.shape[0]
     rows, values, counts = [], [], []
+    inverted = None  # the order moved_to was computed from: joint shadows share one
     for column, order in zip(sources, row_orders):
         stored = slice(X.indptr[column], X.indptr[column + 1])
-        moved_to = np.empty(n_samples, dtype=np.int64)
-        moved_to[order] = np.arange(n_samples)
+        if order is not inverted:
+            moved_to = np.empty(n_samples, dtype=np.int64)
+            moved_to[order] = np.arange(n_samples)
+            inverted = order
         rows.append(moved_to[X.indices[stored]])
         values.append(X.data[stored])
         counts.append(stored.stop - stored.start)
