@@ -146,6 +146,40 @@ def train_side_by_side(inputs, targets, settings, seeds, validation=None, baseli
     return stack.results
 
 
+def _rows_in_order(stacked, orders):
+    """``stacked[k, orders[k]]`` for every network ``k``: its rows in its own order.
+
+    One ``index_select`` on the rows of all the networks laid end to end. Indexing
+    ``stacked[arange(K)[:, None], orders]`` gives the same tensor, but its general
+    kernel took 3.5 ms where this takes 0.2 ms, for 8 networks of 1,800 rows and 48
+    columns (most of an epoch's time on small networks).
+    """
+    n_members, n_rows = orders.shape
+    starts = torch.arange(n_members, device=orders.device)[:, None] * stacked.shape[1]
+    rows = stacked.reshape(n_members * stacked.shape[1], *stacked.shape[2:])
+    return rows.index_select(0, (orders + starts).flatten()).view(n_members, n_rows, *stacked.shape[2:])
+
+
+def _output_layer(bias, rows, output_weight):
+    """The output layer's ``rows @ W + bias`` of every network, from ``W`` laid out as (K, n_outputs, n_in).
+
+    Computed as ``(W^T rows^T + bias^T)^T``, so that the product's last axis is
+    the rows, not the one to ten outputs: batched products whose last axis is
+    that narrow took 3 to 4 times as long (8 networks, 200 rows, 100 hidden
+    units: 370 against 100 microseconds, the same for the weights' gradient),
+    and were most of a step's time. The result is a (K, n_rows, n_outputs) view.
+    """
+    return torch.baddbmm(bias.transpose(1, 2), output_weight, rows.transpose(1, 2)).transpose(1, 2)
+
+
+def _output_layer_upstream(gradient, output_weight):
+    """``gradient @ W^T`` for the output layer's ``W`` laid out (K, n_outputs, n_in): the gradient at its inputs."""
+    if output_weight.shape[1] == 1:
+        # One output: an outer product, which a broadcast product computes exactly, in a third of bmm's time.
+        return gradient * output_weight
+    return torch.bmm(gradient, output_weight)
+
+
 def _diverged():
     # The estimators' message (ConvergenceMonitor), for a network with no finite epoch to restore.
     return ValueError(
@@ -222,9 +256,8 @@ class _Stack:
             ).to(self.inputs.device)
         else:
             orders = torch.arange(self.n_rows, device=self.inputs.device).expand(n_members, -1)
-        members = torch.arange(n_members, device=self.inputs.device)[:, None]
         # Each network's rows in its order for this epoch, gathered once: its batches are then slices.
-        inputs, targets = self.inputs[members, orders], self.targets[members, orders]
+        inputs, targets = _rows_in_order(self.inputs, orders), _rows_in_order(self.targets, orders)
         # The training loss decides only without validation rows (with them, a diverged network
         # shows in its validation outputs): otherwise it is not computed.
         total = None if self.validation is not None else torch.zeros(n_members, dtype=self.inputs.dtype)
@@ -242,12 +275,11 @@ class _Stack:
         activation_backward = ACTIVATION_BACKWARD[self.settings.activation]
         layer_inputs = [X]
         last = len(self.weights) - 1
-        for index, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            output = torch.baddbmm(bias, layer_inputs[-1], weight)
-            if index < last:
-                output = activate(output)
-            layer_inputs.append(output)
-        outputs = layer_inputs.pop()
+        for weight, bias in zip(self.weights[:last], self.biases[:last]):
+            layer_inputs.append(activate(torch.baddbmm(bias, layer_inputs[-1], weight)))
+        # The output layer's weights laid out (K, n_outputs, n_in) for this step: see _output_layer.
+        output_weight = self.weights[last].transpose(1, 2).contiguous()
+        outputs = _output_layer(self.biases[last], layer_inputs[-1], output_weight)
         n_rows = X.shape[1]
         loss = None
         if self.settings.loss == "cross_entropy":
@@ -265,12 +297,22 @@ class _Stack:
             gradient = residuals.div_(n_rows * residuals.shape[2])
         weight_gradients, bias_gradients = [None] * len(self.weights), [None] * len(self.weights)
         for index in range(last, -1, -1):
-            weight_gradients[index] = torch.bmm(layer_inputs[index].transpose(1, 2), gradient)
+            if index == last:
+                # (gradient^T A)^T: the same products as A^T gradient, with the wide axis last (see
+                # _output_layer); made contiguous, as the fused update reads a gradient in its weight's layout.
+                weight_gradients[index] = (
+                    torch.bmm(gradient.transpose(1, 2), layer_inputs[index]).transpose(1, 2).contiguous()
+                )
+            else:
+                weight_gradients[index] = torch.bmm(layer_inputs[index].transpose(1, 2), gradient)
             bias_gradients[index] = gradient.sum(dim=1, keepdim=True)
             if index == 0:
                 break
+            if index == last:
+                upstream = _output_layer_upstream(gradient, output_weight)
+            else:
+                upstream = torch.bmm(gradient, self.weights[index].transpose(1, 2))
             # layer_inputs[index] is the previous layer's activated output, which the activation's backward reads.
-            upstream = torch.bmm(gradient, self.weights[index].transpose(1, 2))
             gradient = activation_backward(upstream, layer_inputs[index])
         self._update(weight_gradients, bias_gradients)
         return loss
@@ -342,10 +384,9 @@ class _Stack:
         X, y = self.validation
         members = self.active.to(X.device)
         outputs = X[members]
-        for index, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            outputs = torch.baddbmm(bias, outputs, weight)
-            if index < len(self.weights) - 1:
-                outputs = ACTIVATE_IN_PLACE[self.settings.activation](outputs)
+        for weight, bias in zip(self.weights[:-1], self.biases[:-1]):
+            outputs = ACTIVATE_IN_PLACE[self.settings.activation](torch.baddbmm(bias, outputs, weight))
+        outputs = _output_layer(self.biases[-1], outputs, self.weights[-1].transpose(1, 2).contiguous())
         y = y[members]
         diverged = ~torch.isfinite(outputs).flatten(1).all(dim=1).cpu()
         if self.settings.loss == "cross_entropy":
