@@ -505,6 +505,7 @@ def score(case, method):
         kept_columns=np.flatnonzero(kept).tolist(),
         seconds=seconds,
         fits_beating_baseline=getattr(result, "fits_beating_baseline_", None),
+        cross_validated_gain=getattr(result, "cross_validated_gain_", None),
         n_fits=getattr(result, "n_fits_", None),
     )
 
@@ -1010,35 +1011,44 @@ def per_table(rows, methods):
 
 
 def baseline_report(results, method="VIANNSelector (fdr, default)"):
-    """How often the default's networks never beat a constant prediction, and its recall then.
+    """How often the default warns that its networks learnt nothing, by each of its two checks, and its recall then.
 
-    A fit beats its baseline when its best validation score is above what a
-    constant prediction scores on the same rows. Tables whose networks held
-    out no validation rows (fewer than 50) report no count and are left out.
-    The warning is ``BaselineNotBeatenWarning``.
+    With validation rows (more than 300 rows at the defaults), a fit beats its
+    baseline when its best validation score is above a constant prediction's on
+    the same rows; the selector warns when no fit did. Without them, and only
+    when nothing was kept, the selector cross-validates the network on X alone
+    (``cross_validated_gain_``) and warns when it scored no better than a
+    constant prediction. The warning is ``BaselineNotBeatenWarning``.
     """
     lines = [
-        "| data | runs with a count | warned (no fit beat its baseline) | recall when warned "
-        "| recall otherwise | columns kept per warned run | tables warned |",
-        "|---|---|---|---|---|---|---|",
+        "| data | check | runs checked | warned | recall when warned | recall otherwise "
+        "| columns kept per warned run | tables warned |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+
+    def mean_or_dash(values):
+        return f"{values.mean():.3f}" if len(values) and values.notna().any() else "-"
+
     for name, rows in [(section, results.get(section, [])) for section in ("decisions", "noise")]:
         frame = pd.DataFrame([row for row in rows if row["method"] == method])
         if frame.empty:
             continue
-        counted = frame[frame["fits_beating_baseline"].notna()]
-        warned = counted[counted["fits_beating_baseline"] == 0]
-        others = counted[counted["fits_beating_baseline"] > 0]
+        if "cross_validated_gain" not in frame:  # a run before the check existed
+            frame["cross_validated_gain"] = None
         label = "real tables, semi-synthetic target" if name == "decisions" else "pure noise (shuffled target)"
-
-        def mean_or_dash(values):
-            return f"{values.mean():.3f}" if len(values) and values.notna().any() else "-"
-
-        lines.append(
-            f"| {label} | {len(counted)} of {len(frame)} | {len(warned)} | {mean_or_dash(warned['recall'])} "
-            f"| {mean_or_dash(others['recall'])} | {mean_or_dash(warned['kept'])} "
-            f"| {', '.join(sorted(set(warned['table']))) or '-'} |"
+        checks = (
+            ("validation rows: no fit beat its baseline", "fits_beating_baseline", lambda column: column == 0),
+            ("no validation rows, nothing kept: 5-fold CV", "cross_validated_gain", lambda column: column <= 0),
         )
+        for check, column, warns in checks:
+            counted = frame[frame[column].notna()]
+            warned = counted[warns(counted[column].astype(float))]
+            others = counted.drop(warned.index)
+            lines.append(
+                f"| {label} | {check} | {len(counted)} of {len(frame)} | {len(warned)} "
+                f"| {mean_or_dash(warned['recall'])} | {mean_or_dash(others['recall'])} "
+                f"| {mean_or_dash(warned['kept'])} | {', '.join(sorted(set(warned['table']))) or '-'} |"
+            )
     return "\n".join(lines)
 
 

@@ -359,8 +359,13 @@ def test_rejected_features_drop_by_default_with_the_hits_test_only(two_signals):
     # The rank test pools one set of shadows over all fits: "auto" keeps every feature, True is refused.
     _WidthRecordingTree.widths = []
     tree = _WidthRecordingTree(max_depth=3, random_state=0)
-    VIANNSelector(tree, test="rank", n_shadows=20, random_state=0).fit(X, y)
-    assert set(_WidthRecordingTree.widths) == {8 + 20}
+    rank = VIANNSelector(tree, test="rank", n_shadows=20, random_state=0).fit(X, y)
+    fits, check = _WidthRecordingTree.widths[: rank.n_fits_], _WidthRecordingTree.widths[rank.n_fits_ :]
+    assert set(fits) == {8 + 20}
+    # The rank test kept nothing here (3 fits of 20 shadows, p >= 1/61, against BH's 0.05 / 8), and
+    # a tree reports no validation scores: the cross-validated check fits it on X alone, once a fold.
+    assert not rank.get_support().any() and check == [8] * 5
+    assert rank.cross_validated_gain_ > 0.2  # the tree learns the two signals
     for asked in (True, np.True_):
         with pytest.raises(ValueError, match="drop_rejected=True needs test='hits'"):
             VIANNSelector(VIANNClassifier(**NET), drop_rejected=asked, test="rank").fit(X, y)
@@ -394,3 +399,49 @@ def test_joint_shadows_keep_the_signal_and_reject_an_unknown_shuffle(two_signals
     assert not np.array_equal(selector.feature_importances_, independent.feature_importances_)  # other shadows
     with pytest.raises(InvalidParameterError, match="shadows"):
         VIANNSelector(VIANNClassifier(**NET), shadows="together").fit(X, y)
+
+
+def test_without_validation_rows_nothing_kept_is_checked_by_cross_validation(two_signals):
+    from viann_sklearn.selection.selector import CHECK_FOLDS
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 5))
+    # A target unrelated to X, 150 rows (no validation split): nothing is kept, and the
+    # network, cross-validated on X alone, predicts no better than the mean target.
+    said = rf"{CHECK_FOLDS}-fold cross-validation.*R² -?\d\.\d{{3}} against 0\.000"
+    with pytest.warns(BaselineNotBeatenWarning, match=said):
+        noise = VIANNSelector(VIANNRegressor(random_state=0, **NET), random_state=0).fit(X, rng.normal(size=150))
+    assert not noise.get_support().any()
+    assert noise.fits_beating_baseline_ is None
+    assert noise.cross_validated_gain_ <= 0
+    # A target the network learns, and a selector that cannot keep anything: 5 fits give
+    # p-values of 0.5 ** 5 at best, and Benjamini-Hochberg over 8 features at 0.04 needs
+    # 0.04 * k / 8 with k features that low. The check runs, the network beats the constant,
+    # and nothing is said.
+    X, y = two_signals
+    strict = VIANNSelector(VIANNClassifier(random_state=0, **NET), n_fits=5, alpha=0.04, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BaselineNotBeatenWarning)
+        strict.fit(X[:200], y[:200])
+    assert not strict.get_support().any()
+    assert strict.cross_validated_gain_ > 0.2  # two clear signals: far above the majority class
+    # Kept features, or validation rows to count on: no check.
+    kept = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X[:200], y[:200])
+    assert kept.get_support().any() and kept.cross_validated_gain_ is None
+    validated = VIANNSelector(VIANNClassifier(random_state=0, **NET), random_state=0).fit(X, y)
+    assert validated.fits_beating_baseline_ is not None and validated.cross_validated_gain_ is None
+
+
+def test_the_cross_validated_check_scores_against_the_constant_the_estimators_use():
+    from viann_sklearn.selection.selector import _cross_validated_gain
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    gain, score, baseline = _cross_validated_gain(VIANNClassifier(random_state=0, **NET), X, y, seed=0)
+    assert baseline == np.bincount(y).max() / len(y)
+    assert gain == pytest.approx(score - baseline) and score > baseline
+    # No folds to make: a class of one row, or more than one target column.
+    y_single = np.r_[np.ones(1, int), np.zeros(59, int)]
+    assert _cross_validated_gain(VIANNClassifier(**NET), X, y_single, seed=0) is None
+    assert _cross_validated_gain(VIANNRegressor(**NET), X, np.c_[X[:, 0], X[:, 1]], seed=0) is None

@@ -6,9 +6,11 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import sparse
 from scipy.stats import false_discovery_control
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import SelectorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -67,6 +69,8 @@ MIN_HITS_SHADOWS = 5
 # stopping on the benchmark's 300-row synthetic data: recall 0.653 against 0.290 at the same
 # error rate (benchmarks/results/selection_small_no_stopping*.md).
 FEW_VALIDATION_ROWS = 30
+# Folds of the check that runs when the networks held out no validation rows and nothing was kept.
+CHECK_FOLDS = 5
 
 
 def _hits_test_shadows(n_columns):
@@ -306,6 +310,16 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         networks held out no validation rows (``early_stopping=False``, an
         int ``epochs``, 300 rows or fewer with ``epochs="auto"``) or do not
         report these scores.
+    cross_validated_gain_ : float or None
+        Only where ``fits_beating_baseline_`` is None and no feature was
+        kept, the case where "nothing kept" cannot tell "no feature matters"
+        from "the network learnt nothing": the network, trained as the
+        selector trains it, on X alone, scored by 5-fold cross-validation
+        (the accuracy of its out-of-fold predictions, or their R²) minus a
+        constant prediction's score (the share of the most frequent class,
+        or 0). At most 0 issues a :class:`BaselineNotBeatenWarning`. It costs
+        five more fits, without shadows. None otherwise, with fit parameters,
+        with more than one target column, or when a class has a single row.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         When X has string column names.
@@ -561,6 +575,29 @@ class VIANNSelector(SelectorMixin, MetaEstimatorMixin, BaseEstimator):
         self.threshold_ = noise_threshold(shadow_scores[0], pvalue_cutoff) if one_rank_fit else np.nan
         self.n_fits_ = n_trained
         self.fits_beating_baseline_ = _warn_if_baseline_never_beaten(validation_gains)
+        self.cross_validated_gain_ = None
+        if self.fits_beating_baseline_ is None and not self._get_support_mask().any() and not fit_params:
+            # Nothing kept, and no validation rows to tell "no feature matters" from "the network
+            # learnt nothing": the network, trained as the selector trains it, on X alone, held out.
+            check_seed = int(rng.integers(np.iinfo(np.int32).max))  # after every draw of the fits
+            with warnings.catch_warnings():
+                if quiet_convergence:
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                check = _cross_validated_gain(self._network(n_samples), X, y, check_seed)
+            if check is not None:
+                self.cross_validated_gain_, score, baseline = check
+                if self.cross_validated_gain_ <= 0:
+                    metric = "accuracy" if is_classifier(self.estimator) else "R²"
+                    constant = "the most frequent class" if is_classifier(self.estimator) else "the mean target"
+                    warnings.warn(
+                        f"VIANNSelector kept no feature, and the network, trained as the selector trains it, "
+                        f"scored no better in {CHECK_FOLDS}-fold cross-validation than always predicting "
+                        f"{constant} ({metric} {score:.3f} against {baseline:.3f}). With nothing learnt, the "
+                        "test has little power: a feature not kept may still matter. More rows, or a model that "
+                        "learns this target, may find it.",
+                        BaselineNotBeatenWarning,
+                        stacklevel=3,  # this < _fit_context's wrapper < the caller
+                    )
         return self
 
     def __setstate__(self, state):
@@ -726,6 +763,31 @@ def _warn_if_baseline_never_beaten(validation_gains):
             stacklevel=4,  # this < fit < _fit_context's wrapper < the caller
         )
     return int(beating)
+
+
+def _cross_validated_gain(network, X, y, seed):
+    """The network's out-of-fold score minus a constant prediction's, with both; None if y allows no folds.
+
+    The score is the accuracy of the pooled out-of-fold predictions, against the
+    share of the most frequent class, or their R², against 0 (the mean target), as
+    the estimators score a constant prediction on validation rows.
+    """
+    if np.ndim(y) != 1:
+        return None
+    if is_classifier(network):
+        counts = np.unique(y, return_counts=True)[1]
+        n_splits = int(min(CHECK_FOLDS, counts.min()))
+        if len(counts) < 2 or n_splits < 2:
+            return None
+        folds = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+        score = accuracy_score(y, cross_val_predict(network, X, y, cv=folds))
+        baseline = counts.max() / counts.sum()
+    else:
+        if len(y) < 2 * CHECK_FOLDS:
+            return None
+        folds = KFold(CHECK_FOLDS, shuffle=True, random_state=seed)
+        score, baseline = r2_score(y, cross_val_predict(network, X, y, cv=folds)), 0.0
+    return float(score - baseline), float(score), float(baseline)
 
 
 def _scattered(values, positions, size):
