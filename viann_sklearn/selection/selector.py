@@ -15,7 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..estimators.early_stopping import validation_rows
+from ..estimators.early_stopping import baseline_score, validation_rows
 from .noise import (
     best_shadow_hits,
     fits_before_a_rejection,
@@ -768,25 +768,27 @@ def _warn_if_baseline_never_beaten(validation_gains):
 def _cross_validated_gain(network, X, y, seed):
     """The network's out-of-fold score minus a constant prediction's, with both; None if y allows no folds.
 
-    The score is the accuracy of the pooled out-of-fold predictions, against the
-    share of the most frequent class, or their R², against 0 (the mean target), as
-    the estimators score a constant prediction on validation rows.
+    The score is the accuracy of the pooled out-of-fold predictions, or their R²;
+    the constant's is the estimators' ``baseline_score`` on all of y (the share of
+    the most frequent class, or 0: the mean target).
     """
     if np.ndim(y) != 1:
         return None
     if is_classifier(network):
-        counts = np.unique(y, return_counts=True)[1]
+        class_indices = np.unique(y, return_inverse=True)[1]  # baseline_score counts class indices
+        counts = np.bincount(class_indices)
         n_splits = int(min(CHECK_FOLDS, counts.min()))
         if len(counts) < 2 or n_splits < 2:
             return None
         folds = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
         score = accuracy_score(y, cross_val_predict(network, X, y, cv=folds))
-        baseline = counts.max() / counts.sum()
+        baseline = baseline_score(network, class_indices, None)
     else:
         if len(y) < 2 * CHECK_FOLDS:
             return None
         folds = KFold(CHECK_FOLDS, shuffle=True, random_state=seed)
-        score, baseline = r2_score(y, cross_val_predict(network, X, y, cv=folds)), 0.0
+        score = r2_score(y, cross_val_predict(network, X, y, cv=folds))
+        baseline = baseline_score(network, y, None)
     return float(score - baseline), float(score), float(baseline)
 
 
